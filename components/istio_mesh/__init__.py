@@ -1,0 +1,78 @@
+"""Istio service mesh components for Pulumi.
+
+``IstioControlPlane`` installs Istio from its Helm charts, ``MeshNamespace``
+prepares an application namespace, and ``MeshService`` puts one microservice on
+the mesh. Their arguments are plain TypedDicts, validated with every problem
+reported at once (``ArgsError``) before anything is registered.
+"""
+
+from istio_mesh.args import (
+    AutoscalingArgs,
+    CallerArgs,
+    ConnectionPoolArgs,
+    DestinationArgs,
+    ExposeArgs,
+    FaultArgs,
+    GatewayArgs,
+    GatewayServiceType,
+    IstioControlPlaneArgs,
+    IstiodArgs,
+    LoadBalancer,
+    MatchArgs,
+    MeshNamespaceArgs,
+    MeshServiceArgs,
+    MirrorArgs,
+    MtlsMode,
+    OutboundTrafficPolicy,
+    OutlierDetectionArgs,
+    PortArgs,
+    Protocol,
+    ProxyArgs,
+    ResourcesArgs,
+    RetryArgs,
+    RouteArgs,
+    StringMatchArgs,
+    TrafficPolicyArgs,
+    VersionArgs,
+)
+from istio_mesh.control_plane import IstioControlPlane
+from istio_mesh.mesh_namespace import MeshNamespace
+from istio_mesh.mesh_service import MeshService
+from istio_mesh.validation import ArgsError, Problem
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArgsError",
+    "AutoscalingArgs",
+    "CallerArgs",
+    "ConnectionPoolArgs",
+    "DestinationArgs",
+    "ExposeArgs",
+    "FaultArgs",
+    "GatewayArgs",
+    "GatewayServiceType",
+    "IstioControlPlane",
+    "IstioControlPlaneArgs",
+    "IstiodArgs",
+    "LoadBalancer",
+    "MatchArgs",
+    "MeshNamespace",
+    "MeshNamespaceArgs",
+    "MeshService",
+    "MeshServiceArgs",
+    "MirrorArgs",
+    "MtlsMode",
+    "OutboundTrafficPolicy",
+    "OutlierDetectionArgs",
+    "PortArgs",
+    "Problem",
+    "Protocol",
+    "ProxyArgs",
+    "ResourcesArgs",
+    "RetryArgs",
+    "RouteArgs",
+    "StringMatchArgs",
+    "TrafficPolicyArgs",
+    "VersionArgs",
+]

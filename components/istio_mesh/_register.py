@@ -1,0 +1,48 @@
+"""Registration of one manifest as the matching pulumi_kubernetes resource."""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+# Typed classes where the provider has them: they get kind-specific await logic
+# (a Deployment is ready when its pods are), which CustomResource does not.
+_TYPED: dict[tuple[str, str], Any] = {
+    ("v1", "Namespace"): k8s.core.v1.Namespace,
+    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
+    ("v1", "Service"): k8s.core.v1.Service,
+    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
+    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): k8s.autoscaling.v2.HorizontalPodAutoscaler,
+}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def child_name(component: str, suffix: str) -> str:
+    """A child's Pulumi name, derived from its component's name."""
+    return suffix if suffix == component or suffix.startswith(f"{component}-") else f"{component}-{suffix}"
+
+
+def register(component: str, manifest: Mapping[str, Any], opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    """Register ``manifest`` as a child named after ``component`` and the object's name."""
+    api_version, kind = manifest["apiVersion"], manifest["kind"]
+    name = child_name(component, manifest["metadata"]["name"])
+    fields = {k: v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
+    typed = _TYPED.get((api_version, kind))
+    if typed is not None:
+        resource: pulumi.CustomResource = typed(name, opts=opts, **{_snake(k): v for k, v in fields.items()})
+        return resource
+    return k8s.apiextensions.CustomResource(name, api_version=api_version, kind=kind, opts=opts, **fields)
+
+
+def dependencies(opts: pulumi.ResourceOptions | None) -> list[Any]:
+    """The component's own ``depends_on``, as a list its children can extend."""
+    deps = opts.depends_on if opts is not None else None
+    if deps is None:
+        return []
+    return list(deps) if isinstance(deps, (list, tuple)) else [deps]

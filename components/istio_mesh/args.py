@@ -1,0 +1,428 @@
+"""Input types of the components.
+
+Every type here is a TypedDict of plain values, own nested TypedDicts and ``str``
+Enums, so that Pulumi's component analyzer can derive a multi-language schema from
+it, and so that a stack's YAML config maps onto it key for key. Each field's
+docstring states its default and why; the defaults themselves live in
+``istio_mesh.defaults``.
+"""
+
+# No `from __future__ import annotations` here: the component analyzer needs
+# real annotations, not strings.
+from enum import Enum
+from typing import Any, NotRequired, TypedDict
+
+
+class Protocol(str, Enum):
+    """Application protocol of a port. Istio picks its proxy behaviour from it."""
+
+    HTTP = "http"
+    """HTTP/1.1, with HTTP routing, retries and metrics."""
+    HTTP2 = "http2"
+    """HTTP/2 without TLS."""
+    GRPC = "grpc"
+    """gRPC over HTTP/2."""
+    TCP = "tcp"
+    """Opaque TCP: no HTTP routing, only L4 policy."""
+
+
+class LoadBalancer(str, Enum):
+    """How a proxy spreads requests over the endpoints of one destination."""
+
+    ROUND_ROBIN = "ROUND_ROBIN"
+    """Each endpoint in turn."""
+    LEAST_REQUEST = "LEAST_REQUEST"
+    """The endpoint with the fewest requests in flight (Envoy's default)."""
+    RANDOM = "RANDOM"
+    """A random endpoint."""
+    PASSTHROUGH = "PASSTHROUGH"
+    """The address the caller asked for, with no balancing."""
+
+
+class OutboundTrafficPolicy(str, Enum):
+    """What a proxy does with traffic to hosts the mesh does not know."""
+
+    ALLOW_ANY = "ALLOW_ANY"
+    """Pass it through."""
+    REGISTRY_ONLY = "REGISTRY_ONLY"
+    """Block it: only services and ServiceEntries are reachable."""
+
+
+class MtlsMode(str, Enum):
+    """What the server side of a proxy accepts."""
+
+    STRICT = "STRICT"
+    """Mutual TLS only."""
+    PERMISSIVE = "PERMISSIVE"
+    """Mutual TLS and plain text, for a migration."""
+
+
+class GatewayServiceType(str, Enum):
+    """Kubernetes Service type of the ingress gateway."""
+
+    CLUSTER_IP = "ClusterIP"
+    """Reachable inside the cluster only (port-forward to test)."""
+    NODE_PORT = "NodePort"
+    """Reachable on every node's port, for clusters without a load balancer."""
+    LOAD_BALANCER = "LoadBalancer"
+    """An external load balancer; the deployment waits for its address."""
+
+
+class ResourcesArgs(TypedDict, total=False):
+    """CPU and memory of one container, as Kubernetes quantities."""
+
+    cpu_request: str
+    """CPU the scheduler reserves. Default: "100m"."""
+    memory_request: str
+    """Memory the scheduler reserves. Default: "128Mi"."""
+    cpu_limit: str
+    """CPU ceiling before throttling. Default: "500m"."""
+    memory_limit: str
+    """Memory ceiling before the container is killed. Default: "256Mi"."""
+
+
+class IstiodArgs(TypedDict, total=False):
+    """Settings of istiod, Istio's control plane."""
+
+    replicas: int
+    """Number of istiod pods. Default: 1. Use 2 or more in production so that
+    injection and configuration survive a node loss."""
+    resources: ResourcesArgs
+    """istiod's CPU and memory. Default: requests 500m/2Gi, limits 1/4Gi, the
+    chart's own request sizes."""
+    autoscale_max: int
+    """When set, istiod scales between `replicas` and this many pods on CPU.
+    Default: unset (a fixed replica count)."""
+
+
+class GatewayArgs(TypedDict, total=False):
+    """An ingress gateway: the `gateway` chart and a Gateway resource bound to it."""
+
+    namespace: str
+    """Namespace of the gateway pods. Default: "istio-ingress", apart from
+    istiod so that its access rights stay narrow."""
+    service_type: GatewayServiceType
+    """Kubernetes Service type. Default: LoadBalancer. Use ClusterIP or NodePort
+    where the cluster has no load balancer, or `pulumi up` waits for an address."""
+    replicas: int
+    """Number of gateway pods. Default: 1."""
+    hosts: list[str]
+    """Host names the Gateway accepts. Default: ["*"]."""
+    tls_credential_name: str
+    """Name of a Kubernetes TLS secret in the gateway namespace. When set, the
+    Gateway serves HTTPS on 443 with it and redirects port 80. Default: unset
+    (HTTP only)."""
+    values: dict[str, Any]
+    """Helm values deep-merged over the ones derived from the fields above."""
+
+
+class IstioControlPlaneArgs(TypedDict, total=False):
+    """Inputs of IstioControlPlane. Every field is optional."""
+
+    version: str
+    """Istio chart version, one for all releases. Default: "1.30.3"."""
+    repository: str
+    """Chart repository: an https URL or an `oci://` registry. Default:
+    "https://istio-release.storage.googleapis.com/charts", Istio's official one."""
+    namespace: str
+    """Namespace of istiod and the base release, created by the component.
+    Default: "istio-system"."""
+    revision: str
+    """Control plane revision, for canary upgrades. Default: "" (the default
+    revision, selected by the `istio-injection=enabled` namespace label)."""
+    istiod: IstiodArgs
+    """istiod's size. Default: one pod with the chart's resources."""
+    access_log: bool
+    """Write Envoy access logs to stdout. Default: true."""
+    outbound_traffic_policy: OutboundTrafficPolicy
+    """What proxies do with traffic to unknown hosts. Default: ALLOW_ANY."""
+    mtls_mode: MtlsMode
+    """Mesh-wide PeerAuthentication mode. Default: STRICT, so no workload
+    accepts plain text unless a stack asks for PERMISSIVE."""
+    tracing_sampling_percent: float
+    """Share of requests traced, 0 to 100. Default: 1."""
+    gateway: GatewayArgs
+    """An ingress gateway. Default: unset (no gateway)."""
+    timeout_seconds: int
+    """How long each Helm release may take to become ready. Default: 600."""
+    protect: bool
+    """Protect the releases from deletion, and keep the CRDs and the mesh-wide
+    policies in the cluster when the stack lets go of them. Default: false; set
+    it in production."""
+    base_values: dict[str, Any]
+    """Helm values deep-merged over the `base` chart's derived values."""
+    istiod_values: dict[str, Any]
+    """Helm values deep-merged over the `istiod` chart's derived values."""
+
+
+class PortArgs(TypedDict):
+    """One port of a service."""
+
+    port: int
+    """Port the Service and the container listen on, 1 to 65535."""
+    protocol: NotRequired[Protocol]
+    """Protocol. Default: http. It prefixes the port's name, as Istio requires."""
+    name: NotRequired[str]
+    """Suffix of the port's name after the protocol. Default: none, so the name
+    is the protocol alone."""
+
+
+class StringMatchArgs(TypedDict, total=False):
+    """A string match; set exactly one field."""
+
+    exact: str
+    """The whole value."""
+    prefix: str
+    """The value's start."""
+    regex: str
+    """An RE2 regular expression over the whole value."""
+
+
+class MatchArgs(TypedDict, total=False):
+    """Conditions a request must all meet."""
+
+    headers: dict[str, StringMatchArgs]
+    """Header name (lower case) to match."""
+    uri_prefix: str
+    """Path prefix, such as "/api"."""
+    cookie_regex: str
+    """RE2 expression over the Cookie header, such as "^(.*?;)?(user=jason)(;.*)?$"."""
+
+
+class DestinationArgs(TypedDict):
+    """Where a share of a route's traffic goes."""
+
+    version: str
+    """A version of this service."""
+    weight: NotRequired[int]
+    """Percentage of the route's traffic. Default: 100 for a lone destination.
+    A route's weights must add up to 100."""
+
+
+class RetryArgs(TypedDict, total=False):
+    """Retry policy of a route."""
+
+    attempts: int
+    """Tries after the first, 0 to 10. Default: 2, as in Istio."""
+    per_try_timeout: str
+    """Timeout of each try, as a duration such as "2s". Default: "2s"."""
+    retry_on: str
+    """Envoy retry conditions. Default: "connect-failure,refused-stream,unavailable,
+    cancelled,retriable-status-codes", Istio's own, which never retries a request
+    the service may have half done."""
+
+
+class FaultArgs(TypedDict, total=False):
+    """Faults injected into a route, to test resilience."""
+
+    delay: str
+    """Fixed delay such as "5s". Default: none."""
+    delay_percent: float
+    """Share of requests delayed, 0 to 100. Default: 100."""
+    abort_status: int
+    """HTTP status returned instead of calling the service. Default: none."""
+    abort_percent: float
+    """Share of requests aborted, 0 to 100. Default: 100."""
+
+
+class MirrorArgs(TypedDict):
+    """Copy a share of a route's traffic to a version; its answers are dropped."""
+
+    version: str
+    """A version of this service."""
+    percent: NotRequired[float]
+    """Share of requests mirrored, 0 to 100. Default: 100."""
+
+
+class RouteArgs(TypedDict, total=False):
+    """One HTTP route of the service's VirtualService, tried in order."""
+
+    name: str
+    """Route name in metrics and logs. Default: "route-<index>"."""
+    match: list[MatchArgs]
+    """Alternatives: the route applies when any one matches. Default: every
+    request (a catch-all, which must come last)."""
+    destinations: list[DestinationArgs]
+    """Weighted versions. Default: the Service itself, balanced over all pods."""
+    retries: RetryArgs
+    """Retries. Default: the service's `retries`."""
+    timeout: str
+    """Whole-request timeout, such as "10s". Default: the service's `timeout`."""
+    fault: FaultArgs
+    """Injected faults. Default: none."""
+    mirror: MirrorArgs
+    """Traffic mirroring. Default: none."""
+
+
+class ConnectionPoolArgs(TypedDict, total=False):
+    """Limits on connections to a destination; beyond them requests fail fast."""
+
+    max_connections: int
+    """TCP connections per endpoint. Default: Envoy's (2^32-1)."""
+    connect_timeout: str
+    """TCP connect timeout, such as "3s". Default: Envoy's (10s)."""
+    http1_max_pending_requests: int
+    """Requests queued while waiting for a connection. Default: Envoy's."""
+    http2_max_requests: int
+    """Concurrent requests to a destination. Default: Envoy's."""
+    max_requests_per_connection: int
+    """Requests per connection before it is recycled. Default: unlimited."""
+
+
+class OutlierDetectionArgs(TypedDict, total=False):
+    """Circuit breaking: eject endpoints that keep failing."""
+
+    consecutive_5xx_errors: int
+    """Errors in a row before ejection. Default: 5."""
+    interval: str
+    """How often endpoints are scanned. Default: "10s"."""
+    base_ejection_time: str
+    """Minimum ejection time. Default: "30s"."""
+    max_ejection_percent: int
+    """Largest share of endpoints ejected at once. Default: 50, so that half of
+    the endpoints always take traffic."""
+
+
+class TrafficPolicyArgs(TypedDict, total=False):
+    """Load balancing, connection pool and circuit breaking of a destination."""
+
+    load_balancer: LoadBalancer
+    """Balancing algorithm. Default: Envoy's (LEAST_REQUEST)."""
+    connection_pool: ConnectionPoolArgs
+    """Connection limits. Default: none."""
+    outlier_detection: OutlierDetectionArgs
+    """Circuit breaking. Default: none."""
+
+
+class VersionArgs(TypedDict):
+    """One version of a service: its own Deployment and DestinationRule subset."""
+
+    name: str
+    """Version label, a DNS label such as "v1"."""
+    image: str
+    """Container image, ideally pinned by tag or digest."""
+    replicas: NotRequired[int]
+    """Pod count. Default: the service's `replicas`."""
+    env: NotRequired[dict[str, str]]
+    """Environment variables for this version only, over the service's."""
+    traffic_policy: NotRequired[TrafficPolicyArgs]
+    """Traffic policy for this subset, over the service's."""
+
+
+class ProxyArgs(TypedDict, total=False):
+    """Settings of the injected Istio sidecar, passed as pod annotations."""
+
+    cpu_request: str
+    """Sidecar CPU request. Default: "50m"."""
+    memory_request: str
+    """Sidecar memory request. Default: "64Mi"."""
+    cpu_limit: str
+    """Sidecar CPU limit. Default: "500m"."""
+    memory_limit: str
+    """Sidecar memory limit. Default: "256Mi"."""
+    log_level: str
+    """Envoy log level (trace, debug, info, warning, error, critical, off).
+    Default: "warning"."""
+
+
+class CallerArgs(TypedDict):
+    """A workload allowed to call this service."""
+
+    namespace: str
+    """The caller's namespace."""
+    service_account: str
+    """The caller's ServiceAccount: its mTLS identity."""
+    methods: NotRequired[list[str]]
+    """HTTP methods allowed. Default: all."""
+    paths: NotRequired[list[str]]
+    """Paths allowed (exact, or ending in *). Default: all."""
+
+
+class ExposeArgs(TypedDict):
+    """Binding of the service's VirtualService to an ingress Gateway."""
+
+    gateway: str
+    """The Gateway as "<namespace>/<name>"."""
+    hosts: NotRequired[list[str]]
+    """External host names routed to this service. Default: ["*"]."""
+
+
+class AutoscalingArgs(TypedDict):
+    """A HorizontalPodAutoscaler for each version's Deployment."""
+
+    max_replicas: int
+    """Upper bound of pods per version."""
+    cpu_utilization: NotRequired[int]
+    """Target CPU use in percent of requests. Default: 75."""
+
+
+class MeshServiceArgs(TypedDict):
+    """Inputs of MeshService: one microservice on the mesh."""
+
+    namespace: str
+    """Namespace of every object; it must be labelled for injection."""
+    versions: list[VersionArgs]
+    """Versions running at once, each a Deployment and a subset. At least one."""
+    ports: list[PortArgs]
+    """Ports. At least one; the first is the one routes and probes use."""
+    service_name: NotRequired[str]
+    """Name of the Service, its DNS name and its VirtualService host. Default:
+    the component's name."""
+    replicas: NotRequired[int]
+    """Pods per version. Default: 1."""
+    env: NotRequired[dict[str, str]]
+    """Environment variables of every version. Default: none."""
+    resources: NotRequired[ResourcesArgs]
+    """CPU and memory of the app container. Default: see ResourcesArgs."""
+    proxy: NotRequired[ProxyArgs]
+    """Sidecar settings. Default: see ProxyArgs."""
+    routes: NotRequired[list[RouteArgs]]
+    """HTTP routes in order. Default: one route to the Service."""
+    retries: NotRequired[RetryArgs]
+    """Retries of every route that sets none. Default: see RetryArgs."""
+    timeout: NotRequired[str]
+    """Timeout of every route that sets none. Default: "15s"."""
+    traffic_policy: NotRequired[TrafficPolicyArgs]
+    """Traffic policy of the whole service. Default: none (Envoy's)."""
+    expose: NotRequired[ExposeArgs]
+    """Bind the VirtualService to an ingress Gateway too. Default: mesh only."""
+    allowed_callers: NotRequired[list[CallerArgs]]
+    """Workloads that may call this service: one ALLOW AuthorizationPolicy. A
+    namespace with a default-deny policy then admits exactly these. Default:
+    none (no policy of its own)."""
+    health_path: NotRequired[str]
+    """HTTP path for the probes. Default: none, so the probes open a TCP
+    connection to the first port."""
+    writable_paths: NotRequired[list[str]]
+    """Absolute paths mounted as emptyDir, as the root filesystem is read-only.
+    Default: ["/tmp"]."""
+    run_as_user: NotRequired[int]
+    """UID of the app container. Default: 1000, as pods run as non-root."""
+    automount_service_account_token: NotRequired[bool]
+    """Mount a Kubernetes API token into the pods. Default: false, as most
+    services never call the API server."""
+    autoscaling: NotRequired[AutoscalingArgs]
+    """A HorizontalPodAutoscaler per version. Default: none."""
+    egress_hosts: NotRequired[list[str]]
+    """Hosts the proxy needs to know, as "<namespace>/<host>" ("*/<host>" for
+    external ones). When set, a Sidecar resource limits the proxy's configuration
+    to them and istio-system, which cuts proxy memory in large meshes. Default:
+    unset (the proxy knows the whole mesh)."""
+
+
+class MeshNamespaceArgs(TypedDict, total=False):
+    """Inputs of MeshNamespace: an application namespace on the mesh."""
+
+    namespace_name: str
+    """Kubernetes name. Default: the component's name."""
+    revision: str
+    """Control plane revision that injects its pods. Default: "" (the default
+    revision, through `istio-injection=enabled`)."""
+    default_deny: bool
+    """Add an allow-nothing AuthorizationPolicy, so that only what a service's
+    own policy allows gets through. Default: true (zero trust)."""
+    mtls_mode: MtlsMode
+    """A PeerAuthentication for this namespace only. Default: unset, so the
+    mesh-wide mode applies."""
+    labels: dict[str, str]
+    """More namespace labels. Default: none."""

@@ -1,0 +1,101 @@
+"""IstioControlPlane: Istio's Helm charts, in order, and the mesh-wide policies."""
+
+from typing import Any, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from istio_mesh._register import child_name, dependencies, register
+from istio_mesh.args import IstioControlPlaneArgs
+from istio_mesh.control_plane_spec import control_plane_spec
+
+
+def _status(release: k8s.helm.v3.Release) -> pulumi.Output[str]:
+    def pick(status: Any) -> str:
+        if status is None:
+            return ""
+        value = status.get("status") if isinstance(status, dict) else getattr(status, "status", None)
+        return value or ""
+
+    return release.status.apply(pick)
+
+
+class IstioControlPlane(pulumi.ComponentResource):
+    """Istio's control plane from its official Helm charts: `base` (CRDs and
+    validation), then `istiod`, then optionally the `gateway` chart with a
+    Gateway resource; plus the mesh-wide PeerAuthentication and Telemetry."""
+
+    namespace: pulumi.Output[str]
+    """Namespace of istiod."""
+    version: pulumi.Output[str]
+    """Istio chart version installed."""
+    revision: pulumi.Output[str]
+    """Control plane revision ("" for the default one)."""
+    injection_labels: pulumi.Output[dict[str, str]]
+    """Labels an application namespace needs for sidecar injection."""
+    gateway: pulumi.Output[str]
+    """The ingress Gateway as "<namespace>/<name>", "" without one."""
+    base_status: pulumi.Output[str]
+    """Helm status of the base release."""
+    istiod_status: pulumi.Output[str]
+    """Helm status of the istiod release."""
+    gateway_status: pulumi.Output[str]
+    """Helm status of the gateway release, "" without one."""
+
+    def __init__(self, name: str, args: IstioControlPlaneArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        spec = control_plane_spec(args or {})
+        super().__init__("istio-mesh:index:IstioControlPlane", name, {}, opts)
+        deps = dependencies(opts)
+        namespaces = {}
+        for manifest in spec.namespaces:
+            ns_opts = pulumi.ResourceOptions(parent=self, depends_on=deps, retain_on_delete=spec.protect)
+            namespaces[manifest["metadata"]["name"]] = register(name, manifest, ns_opts)
+        releases: dict[str, k8s.helm.v3.Release] = {}
+        for rel in spec.releases:
+            release_opts = pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[*deps, namespaces[rel.namespace], *(releases[key] for key in rel.after)],
+                protect=rel.protect,
+                retain_on_delete=rel.retain_on_delete,
+            )
+            releases[rel.key] = k8s.helm.v3.Release(
+                child_name(name, rel.key),
+                name=rel.name,
+                chart=rel.chart,
+                version=rel.version,
+                namespace=rel.namespace,
+                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=rel.repository) if rel.repository else None,
+                values=rel.values,
+                # A failed install or upgrade rolls back instead of leaving a
+                # half-upgraded control plane.
+                atomic=True,
+                timeout=int((args or {}).get("timeout_seconds", 600)),
+                opts=release_opts,
+            )
+        self.ready: list[pulumi.Resource] = [releases["base"], releases["istiod"]]
+        """What custom resources and workloads must wait for: the CRDs, then the
+        validating and injecting webhooks."""
+        self.releases = releases
+        for manifest in spec.resources:
+            cr_opts = pulumi.ResourceOptions(parent=self, depends_on=[*deps, *self.ready], retain_on_delete=spec.protect)
+            register(name, manifest, cr_opts)
+        self.namespace = pulumi.Output.from_input(spec.namespace)
+        self.version = pulumi.Output.from_input(spec.version)
+        self.revision = pulumi.Output.from_input(spec.revision)
+        self.injection_labels = pulumi.Output.from_input(spec.injection_labels)
+        self.gateway = pulumi.Output.from_input(spec.gateway_ref)
+        self.base_status = _status(releases["base"])
+        self.istiod_status = _status(releases["istiod"])
+        self.gateway_status = _status(releases["gateway"]) if "gateway" in releases else pulumi.Output.from_input("")
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "version": self.version,
+                "revision": self.revision,
+                "injection_labels": self.injection_labels,
+                "gateway": self.gateway,
+                "base_status": self.base_status,
+                "istiod_status": self.istiod_status,
+                "gateway_status": self.gateway_status,
+            }
+        )

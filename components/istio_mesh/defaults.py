@@ -1,0 +1,53 @@
+"""Defaults of every optional argument, in one place, with the reason for each.
+
+The docstrings in ``istio_mesh.args`` quote these values; a test keeps them in step.
+"""
+
+ISTIO_VERSION = "1.30.3"
+"""The chart version the project is tested against (its CRDs validate our output)."""
+CHART_REPOSITORY = "https://istio-release.storage.googleapis.com/charts"
+"""Istio's official chart repository."""
+ISTIO_NAMESPACE = "istio-system"
+"""Istio's conventional root namespace; mesh-wide policies live there."""
+GATEWAY_NAMESPACE = "istio-ingress"
+"""Gateway pods apart from istiod, as Istio's install guide does."""
+GATEWAY_RELEASE = "istio-ingress"
+"""The gateway chart labels its pods ``istio: <release name without 'istio-'>``."""
+GATEWAY_SELECTOR = {"istio": "ingress"}
+"""The pod labels the gateway chart gives release ``istio-ingress``."""
+HELM_TIMEOUT_SECONDS = 600
+"""istiod pulls images and starts webhooks: minutes on a cold cluster."""
+TRACING_SAMPLING_PERCENT = 1.0
+"""Enough traces to debug, cheap at scale."""
+CLUSTER_DOMAIN = "cluster.local"
+"""Kubernetes' default DNS domain and Istio's default trust domain."""
+
+APP_RESOURCES = {"cpu_request": "100m", "memory_request": "128Mi", "cpu_limit": "500m", "memory_limit": "256Mi"}
+"""Small but bounded: every container has requests and limits."""
+PROXY_RESOURCES = {"cpu_request": "50m", "memory_request": "64Mi", "cpu_limit": "500m", "memory_limit": "256Mi"}
+"""Sidecars of small services need little; limits keep a runaway proxy in check."""
+PROXY_LOG_LEVEL = "warning"
+"""Quiet enough for production; raise per service to debug."""
+ISTIOD_RESOURCES = {"cpu_request": "500m", "memory_request": "2Gi", "cpu_limit": "1", "memory_limit": "4Gi"}
+"""The istiod chart's own requests, with limits added."""
+REPLICAS = 1
+"""One pod per version; PodDisruptionBudgets appear from two."""
+RETRY_ATTEMPTS = 2
+RETRY_PER_TRY_TIMEOUT = "2s"
+RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"
+"""Istio's own retry conditions: safe for requests that are not idempotent."""
+ROUTE_TIMEOUT = "15s"
+"""A bound on every request, so that a hung callee does not hang its callers."""
+OUTLIER_DETECTION = {
+    "consecutive_5xx_errors": 5,
+    "interval": "10s",
+    "base_ejection_time": "30s",
+    "max_ejection_percent": 50,
+}
+"""Eject an endpoint after five errors in a row, never more than half of them."""
+RUN_AS_USER = 1000
+"""Pods run as non-root; a fixed UID satisfies runAsNonRoot even for images without USER."""
+WRITABLE_PATHS = ["/tmp"]
+"""The root filesystem is read-only; most runtimes still need a scratch /tmp."""
+HPA_CPU_UTILIZATION = 75
+"""Room for a burst before new pods are ready."""

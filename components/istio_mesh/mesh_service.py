@@ -1,0 +1,51 @@
+"""MeshService: one microservice on the mesh."""
+
+from typing import Optional
+
+import pulumi
+
+from istio_mesh._register import dependencies, register
+from istio_mesh.args import MeshServiceArgs
+from istio_mesh.service_spec import mesh_service_spec
+
+
+class MeshService(pulumi.ComponentResource):
+    """One microservice on the mesh: a ServiceAccount, a Deployment per version
+    (injected with the Istio sidecar), one Service over all versions, a
+    DestinationRule with a subset per version, a VirtualService, and as asked an
+    AuthorizationPolicy, a Sidecar, PodDisruptionBudgets and autoscalers.
+
+    Give it the control plane's readiness in `depends_on` (in Python,
+    `IstioControlPlane.ready`): every child waits for it, so that custom
+    resources find their CRDs and validating webhook, and pods get a sidecar."""
+
+    service_name: pulumi.Output[str]
+    """The Service's name."""
+    namespace: pulumi.Output[str]
+    """The namespace."""
+    host: pulumi.Output[str]
+    """The Service's fully qualified DNS name."""
+    port: pulumi.Output[int]
+    """The first port."""
+    versions: pulumi.Output[list[str]]
+    """The versions deployed."""
+
+    def __init__(self, name: str, args: MeshServiceArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        spec = mesh_service_spec(name, args)
+        super().__init__("istio-mesh:index:MeshService", name, {}, opts)
+        child_opts = pulumi.ResourceOptions(parent=self, depends_on=dependencies(opts))
+        self.children = [register(name, m, child_opts) for m in [*spec.workloads, *spec.istio]]
+        self.service_name = pulumi.Output.from_input(spec.name)
+        self.namespace = pulumi.Output.from_input(spec.namespace)
+        self.host = pulumi.Output.from_input(spec.host)
+        self.port = pulumi.Output.from_input(spec.port)
+        self.versions = pulumi.Output.from_input([v["name"] for v in args["versions"]])
+        self.register_outputs(
+            {
+                "service_name": self.service_name,
+                "namespace": self.namespace,
+                "host": self.host,
+                "port": self.port,
+                "versions": self.versions,
+            }
+        )

@@ -1,0 +1,49 @@
+"""What MeshNamespace registers: pure, no Pulumi."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from istio_mesh.control_plane_spec import Manifest, injection_labels
+from istio_mesh.validation import mesh_namespace_problems, plain, raise_if
+
+
+@dataclass(frozen=True)
+class NamespaceSpec:
+    """An application namespace and its mesh-wide policies."""
+
+    name: str
+    namespace: Manifest
+    policies: list[Manifest]
+    """Istio custom resources in the namespace."""
+
+
+def mesh_namespace_spec(name: str, args: Mapping[str, Any], path: str = "args") -> NamespaceSpec:
+    """The namespace for ``args``; raises ArgsError listing every problem."""
+    raise_if(mesh_namespace_problems(args, path), f"MeshNamespace {name!r} arguments")
+    args = plain(args)
+    ns = args.get("namespace_name", name)
+    labels = {**args.get("labels", {}), **injection_labels(args.get("revision", ""))}
+    namespace: Manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": labels}}
+    policies: list[Manifest] = []
+    if args.get("default_deny", True):
+        # An ALLOW policy with no rules matches nothing, so it denies every
+        # request that no other ALLOW policy admits.
+        policies.append(
+            {
+                "apiVersion": "security.istio.io/v1",
+                "kind": "AuthorizationPolicy",
+                "metadata": {"name": "allow-nothing", "namespace": ns},
+                "spec": {"action": "ALLOW"},
+            }
+        )
+    if "mtls_mode" in args:
+        policies.append(
+            {
+                "apiVersion": "security.istio.io/v1",
+                "kind": "PeerAuthentication",
+                "metadata": {"name": "default", "namespace": ns},
+                "spec": {"mtls": {"mode": args["mtls_mode"]}},
+            }
+        )
+    return NamespaceSpec(ns, namespace, policies)

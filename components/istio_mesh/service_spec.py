@@ -1,0 +1,379 @@
+"""What MeshService registers, as Kubernetes and Istio manifests: pure, no Pulumi.
+
+Python names stop here: every dict this module returns is camelCase, as the API
+server reads it.
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from istio_mesh import defaults as d
+from istio_mesh.control_plane_spec import k8s_resources
+from istio_mesh.validation import mesh_service_problems, plain, port_name, raise_if
+
+Manifest = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """Everything MeshService registers."""
+
+    name: str
+    """The Service's name."""
+    namespace: str
+    host: str
+    """The Service's cluster-wide DNS name, the VirtualService and DestinationRule host."""
+    port: int
+    """The first port: the one routes and probes use."""
+    workloads: list[Manifest]
+    """ServiceAccount, Deployments, Service and their companions."""
+    istio: list[Manifest]
+    """Istio custom resources."""
+
+
+def service_host(name: str, namespace: str) -> str:
+    """A Service's fully qualified name, unambiguous from any namespace."""
+    return f"{name}.{namespace}.svc.{d.CLUSTER_DOMAIN}"
+
+
+def principal(namespace: str, service_account: str) -> str:
+    """The mTLS identity Istio gives a workload's ServiceAccount."""
+    return f"{d.CLUSTER_DOMAIN}/ns/{namespace}/sa/{service_account}"
+
+
+def _meta(name: str, namespace: str, labels: Mapping[str, str]) -> dict[str, Any]:
+    return {"name": name, "namespace": namespace, "labels": dict(labels)}
+
+
+def mesh_service_spec(name: str, args: Mapping[str, Any], path: str = "args") -> ServiceSpec:
+    """The objects of one microservice; raises ArgsError listing every problem of ``args``."""
+    raise_if(mesh_service_problems(args, path), f"MeshService {name!r} arguments")
+    args = plain(args)
+    svc = args.get("service_name", name)
+    namespace = args["namespace"]
+    host = service_host(svc, namespace)
+    labels = {"app": svc, "app.kubernetes.io/name": svc, "app.kubernetes.io/part-of": "service-mesh"}
+    workloads: list[Manifest] = [
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": _meta(svc, namespace, labels),
+            "automountServiceAccountToken": args.get("automount_service_account_token", False),
+        }
+    ]
+    for version in args["versions"]:
+        workloads += _version_workloads(svc, namespace, labels, version, args)
+    workloads.append(_service(svc, namespace, labels, args["ports"]))
+    istio = [_destination_rule(svc, namespace, host, labels, args), _virtual_service(svc, namespace, host, labels, args)]
+    if "allowed_callers" in args:
+        istio.append(_authorization_policy(svc, namespace, labels, args["allowed_callers"]))
+    if "egress_hosts" in args:
+        istio.append(_sidecar(svc, namespace, labels, args["egress_hosts"]))
+    return ServiceSpec(svc, namespace, host, args["ports"][0]["port"], workloads, istio)
+
+
+def _version_workloads(
+    svc: str, namespace: str, labels: Mapping[str, str], version: Mapping[str, Any], args: Mapping[str, Any]
+) -> list[Manifest]:
+    ver = version["name"]
+    name = f"{svc}-{ver}"
+    # `app` and `version` are what Istio's telemetry, Kiali and Grafana group by.
+    selector = {"app": svc, "version": ver}
+    pod_labels = {**labels, **selector, "app.kubernetes.io/version": ver, "sidecar.istio.io/inject": "true"}
+    replicas = version.get("replicas", args.get("replicas", d.REPLICAS))
+    autoscaling = args.get("autoscaling")
+    deployment_spec: dict[str, Any] = {
+        "selector": {"matchLabels": selector},
+        "revisionHistoryLimit": 5,
+        "template": {
+            "metadata": {"labels": pod_labels, "annotations": _proxy_annotations(args.get("proxy", {}))},
+            "spec": _pod_spec(svc, selector, version, args),
+        },
+    }
+    # Under an autoscaler the replica count is the autoscaler's: setting it here
+    # would reset it on every `pulumi up`.
+    if not autoscaling:
+        deployment_spec["replicas"] = replicas
+    meta_labels = {**labels, **selector, "app.kubernetes.io/version": ver}
+    objects: list[Manifest] = [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(name, namespace, meta_labels), "spec": deployment_spec}
+    ]
+    if replicas > 1 or autoscaling:
+        objects.append(
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": _meta(name, namespace, meta_labels),
+                "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector}},
+            }
+        )
+    if autoscaling:
+        objects.append(
+            {
+                "apiVersion": "autoscaling/v2",
+                "kind": "HorizontalPodAutoscaler",
+                "metadata": _meta(name, namespace, meta_labels),
+                "spec": {
+                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                    "minReplicas": max(replicas, 1),
+                    "maxReplicas": autoscaling["max_replicas"],
+                    "metrics": [
+                        {
+                            "type": "Resource",
+                            "resource": {
+                                "name": "cpu",
+                                "target": {
+                                    "type": "Utilization",
+                                    "averageUtilization": autoscaling.get("cpu_utilization", d.HPA_CPU_UTILIZATION),
+                                },
+                            },
+                        }
+                    ],
+                },
+            }
+        )
+    return objects
+
+
+def _proxy_annotations(proxy: Mapping[str, str]) -> dict[str, str]:
+    res = {**d.PROXY_RESOURCES, **{k: v for k, v in proxy.items() if k != "log_level"}}
+    # The sidecar is customised through annotations, never a hand-written
+    # istio-proxy container: the injector owns its image and bootstrap.
+    return {
+        "sidecar.istio.io/proxyCPU": res["cpu_request"],
+        "sidecar.istio.io/proxyMemory": res["memory_request"],
+        "sidecar.istio.io/proxyCPULimit": res["cpu_limit"],
+        "sidecar.istio.io/proxyMemoryLimit": res["memory_limit"],
+        "sidecar.istio.io/logLevel": proxy.get("log_level", d.PROXY_LOG_LEVEL),
+        "proxy.istio.io/config": json.dumps({"holdApplicationUntilProxyStarts": True}, sort_keys=True),
+    }
+
+
+def _volume_name(path: str) -> str:
+    cleaned = "".join(c if c.isalnum() else "-" for c in path.strip("/").lower()).strip("-")
+    return f"writable-{cleaned}"[:63].rstrip("-")
+
+
+def _pod_spec(svc: str, selector: Mapping[str, str], version: Mapping[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
+    uid = args.get("run_as_user", d.RUN_AS_USER)
+    env = {**args.get("env", {}), **version.get("env", {})}
+    writable = args.get("writable_paths", d.WRITABLE_PATHS)
+    first = args["ports"][0]
+    probe_target: dict[str, Any] = (
+        {"httpGet": {"path": args["health_path"], "port": first["port"]}}
+        if "health_path" in args
+        else {"tcpSocket": {"port": first["port"]}}
+    )
+    container: dict[str, Any] = {
+        "name": svc,
+        "image": version["image"],
+        "imagePullPolicy": "IfNotPresent",
+        "ports": [{"name": port_name(p), "containerPort": p["port"], "protocol": "TCP"} for p in args["ports"]],
+        "env": [{"name": k, "value": v} for k, v in sorted(env.items())],
+        "resources": k8s_resources({**d.APP_RESOURCES, **args.get("resources", {})}),
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        # Startup gives a slow start a minute; liveness then only restarts a hung app.
+        "startupProbe": {**probe_target, "periodSeconds": 2, "failureThreshold": 30},
+        "readinessProbe": {**probe_target, "periodSeconds": 5, "failureThreshold": 3},
+        "livenessProbe": {**probe_target, "periodSeconds": 10, "failureThreshold": 3},
+        "volumeMounts": [{"name": _volume_name(p), "mountPath": p} for p in writable],
+    }
+    if not env:
+        del container["env"]
+    return {
+        "serviceAccountName": svc,
+        "automountServiceAccountToken": args.get("automount_service_account_token", False),
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": uid,
+            "runAsGroup": uid,
+            "fsGroup": uid,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "kubernetes.io/hostname",
+                # Spread when possible, but never leave a pod pending on a small cluster.
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": dict(selector)},
+            }
+        ],
+        "containers": [container],
+        "volumes": [{"name": _volume_name(p), "emptyDir": {}} for p in writable],
+    }
+
+
+def _service(svc: str, namespace: str, labels: Mapping[str, str], ports: list[Mapping[str, Any]]) -> Manifest:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(svc, namespace, labels),
+        "spec": {
+            # One Service spans every version; subsets split them.
+            "selector": {"app": svc},
+            "ports": [
+                {
+                    "name": port_name(p),
+                    "port": p["port"],
+                    "targetPort": p["port"],
+                    "protocol": "TCP",
+                    "appProtocol": p.get("protocol", "http"),
+                }
+                for p in ports
+            ],
+        },
+    }
+
+
+def _traffic_policy(tp: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "load_balancer" in tp:
+        out["loadBalancer"] = {"simple": tp["load_balancer"]}
+    pool = tp.get("connection_pool")
+    if pool:
+        tcp = {k2: pool[k] for k, k2 in (("max_connections", "maxConnections"), ("connect_timeout", "connectTimeout")) if k in pool}
+        http = {
+            k2: pool[k]
+            for k, k2 in (
+                ("http1_max_pending_requests", "http1MaxPendingRequests"),
+                ("http2_max_requests", "http2MaxRequests"),
+                ("max_requests_per_connection", "maxRequestsPerConnection"),
+            )
+            if k in pool
+        }
+        out["connectionPool"] = {**({"tcp": tcp} if tcp else {}), **({"http": http} if http else {})}
+    if "outlier_detection" in tp:
+        od = {**d.OUTLIER_DETECTION, **tp["outlier_detection"]}
+        out["outlierDetection"] = {
+            "consecutive5xxErrors": od["consecutive_5xx_errors"],
+            "interval": od["interval"],
+            "baseEjectionTime": od["base_ejection_time"],
+            "maxEjectionPercent": od["max_ejection_percent"],
+        }
+    return out
+
+
+def _destination_rule(svc: str, namespace: str, host: str, labels: Mapping[str, str], args: Mapping[str, Any]) -> Manifest:
+    # No `tls` here: Istio's auto mTLS then matches whatever PeerAuthentication
+    # says, STRICT or PERMISSIVE, so the two cannot disagree.
+    spec: dict[str, Any] = {"host": host}
+    if args.get("traffic_policy"):
+        spec["trafficPolicy"] = _traffic_policy(args["traffic_policy"])
+    subsets = []
+    for version in args["versions"]:
+        subset: dict[str, Any] = {"name": version["name"], "labels": {"version": version["name"]}}
+        if version.get("traffic_policy"):
+            subset["trafficPolicy"] = _traffic_policy(version["traffic_policy"])
+        subsets.append(subset)
+    spec["subsets"] = subsets
+    return {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": _meta(svc, namespace, labels), "spec": spec}
+
+
+def _string_match(sm: Mapping[str, str]) -> dict[str, str]:
+    return dict(sm)
+
+
+def _match(match: Mapping[str, Any]) -> dict[str, Any]:
+    headers = {h: _string_match(sm) for h, sm in match.get("headers", {}).items()}
+    if "cookie_regex" in match:
+        headers["cookie"] = {"regex": match["cookie_regex"]}
+    out: dict[str, Any] = {}
+    if headers:
+        out["headers"] = headers
+    if "uri_prefix" in match:
+        out["uri"] = {"prefix": match["uri_prefix"]}
+    return out
+
+
+def _http_route(index: int, route: Mapping[str, Any], host: str, port: int, args: Mapping[str, Any]) -> dict[str, Any]:
+    # Every destination names the port: on a multi-port Service Istio cannot guess it.
+    def destination(version: str | None) -> dict[str, Any]:
+        dest: dict[str, Any] = {"host": host, "port": {"number": port}}
+        if version:
+            dest["subset"] = version
+        return dest
+
+    out: dict[str, Any] = {"name": route.get("name", f"route-{index}")}
+    if route.get("match"):
+        out["match"] = [_match(m) for m in route["match"]]
+    dests = route.get("destinations", [])
+    if dests:
+        out["route"] = [
+            {"destination": destination(x["version"]), "weight": x.get("weight", 100 if len(dests) == 1 else 0)} for x in dests
+        ]
+    else:
+        out["route"] = [{"destination": destination(None)}]
+    retries = {
+        "attempts": d.RETRY_ATTEMPTS,
+        "per_try_timeout": d.RETRY_PER_TRY_TIMEOUT,
+        "retry_on": d.RETRY_ON,
+        **args.get("retries", {}),
+        **route.get("retries", {}),
+    }
+    out["retries"] = {"attempts": retries["attempts"], "perTryTimeout": retries["per_try_timeout"], "retryOn": retries["retry_on"]}
+    out["timeout"] = route.get("timeout", args.get("timeout", d.ROUTE_TIMEOUT))
+    fault = route.get("fault")
+    if fault:
+        out["fault"] = {}
+        if "delay" in fault:
+            out["fault"]["delay"] = {"fixedDelay": fault["delay"], "percentage": {"value": float(fault.get("delay_percent", 100))}}
+        if "abort_status" in fault:
+            out["fault"]["abort"] = {
+                "httpStatus": fault["abort_status"],
+                "percentage": {"value": float(fault.get("abort_percent", 100))},
+            }
+    if "mirror" in route:
+        out["mirror"] = destination(route["mirror"]["version"])
+        out["mirrorPercentage"] = {"value": float(route["mirror"].get("percent", 100))}
+    return out
+
+
+def _virtual_service(svc: str, namespace: str, host: str, labels: Mapping[str, str], args: Mapping[str, Any]) -> Manifest:
+    first = args["ports"][0]
+    port = first["port"]
+    routes = args.get("routes") or [{"name": "default"}]
+    spec: dict[str, Any] = {"hosts": [host]}
+    expose = args.get("expose")
+    if expose:
+        # Bound to the Gateway as well as to the mesh: both must be listed.
+        spec["hosts"] += expose.get("hosts", ["*"])
+        spec["gateways"] = ["mesh", expose["gateway"]]
+    if first.get("protocol", "http") == "tcp":
+        spec["tcp"] = [{"route": [{"destination": {"host": host, "port": {"number": port}}}]}]
+    else:
+        spec["http"] = [_http_route(i, r, host, port, args) for i, r in enumerate(routes)]
+    return {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": _meta(svc, namespace, labels), "spec": spec}
+
+
+def _authorization_policy(svc: str, namespace: str, labels: Mapping[str, str], callers: list[Mapping[str, Any]]) -> Manifest:
+    rules = []
+    for caller in sorted(callers, key=lambda c: (c["namespace"], c["service_account"])):
+        rule: dict[str, Any] = {"from": [{"source": {"principals": [principal(caller["namespace"], caller["service_account"])]}}]}
+        operation = {k: caller[k] for k in ("methods", "paths") if caller.get(k)}
+        if operation:
+            rule["to"] = [{"operation": operation}]
+        rules.append(rule)
+    return {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": _meta(svc, namespace, labels),
+        "spec": {"selector": {"matchLabels": {"app": svc}}, "action": "ALLOW", "rules": rules},
+    }
+
+
+def _sidecar(svc: str, namespace: str, labels: Mapping[str, str], hosts: list[str]) -> Manifest:
+    egress_hosts = sorted({*hosts, "istio-system/*"})
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Sidecar",
+        "metadata": _meta(svc, namespace, labels),
+        "spec": {"workloadSelector": {"labels": {"app": svc}}, "egress": [{"hosts": egress_hosts}]},
+    }
