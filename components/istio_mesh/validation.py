@@ -120,7 +120,7 @@ def check_shape(value: Any, typ: Any, path: str) -> list[Problem]:
         allowed = [m.value for m in typ]
         if isinstance(value, typ) or value in allowed:
             return []
-        hint = _did_you_mean(str(value), [str(v) for v in allowed])
+        hint = did_you_mean(str(value), [str(v) for v in allowed])
         return [Problem(path, f"expected {_type_name(typ)}, got {_got(value)}{hint}")]
     if typ is bool:
         ok = isinstance(value, bool)
@@ -135,7 +135,7 @@ def check_shape(value: Any, typ: Any, path: str) -> list[Problem]:
     return [] if ok else [Problem(path, f"expected {_type_name(typ)}, got {_got(value)}")]
 
 
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -146,7 +146,7 @@ def _check_typeddict(value: Mapping[str, Any], typ: Any, path: str) -> list[Prob
     for key in value:
         if key not in hints:
             allowed = ", ".join(sorted(hints))
-            hint = _did_you_mean(str(key), hints)
+            hint = did_you_mean(str(key), hints)
             problems.append(Problem(_join(path, str(key)), f"unknown key{hint}; allowed: {allowed}"))
     for key in sorted(typ.__required_keys__):
         if key not in value:
@@ -171,7 +171,7 @@ def plain(value: Any) -> Any:
 # -- semantic checks: only run on values whose shape is right -----------------
 
 
-def _dns_label(value: str, path: str, what: str = "a DNS label") -> list[Problem]:
+def dns_label(value: str, path: str, what: str = "a DNS label") -> list[Problem]:
     if DNS_LABEL.match(value):
         return []
     return [
@@ -235,7 +235,7 @@ def _retries(retries: Mapping[str, Any], path: str) -> list[Problem]:
 def _route(route: Mapping[str, Any], path: str, versions: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     if "name" in route:
-        problems += _dns_label(route["name"], _join(path, "name"))
+        problems += dns_label(route["name"], _join(path, "name"))
     for i, match in enumerate(route.get("match", [])):
         mpath = _join(_join(path, "match"), i)
         if not match:
@@ -291,7 +291,7 @@ def _version_ref(version: str, path: str, versions: set[str]) -> list[Problem]:
     if version in versions:
         return []
     allowed = ", ".join(sorted(versions)) or "none declared"
-    return [Problem(path, f"unknown version {version!r}{_did_you_mean(version, versions)}; allowed: {allowed}")]
+    return [Problem(path, f"unknown version {version!r}{did_you_mean(version, versions)}; allowed: {allowed}")]
 
 
 def mesh_service_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
@@ -301,9 +301,9 @@ def mesh_service_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
         return shape
     args = plain(args)
     problems: list[Problem] = []
-    problems += _dns_label(args["namespace"], _join(path, "namespace"))
+    problems += dns_label(args["namespace"], _join(path, "namespace"))
     if "service_name" in args:
-        problems += _dns_label(args["service_name"], _join(path, "service_name"))
+        problems += dns_label(args["service_name"], _join(path, "service_name"))
     problems += _versions(args, path)
     problems += _ports(args["ports"], _join(path, "ports"))
     for key in ("replicas",):
@@ -348,8 +348,8 @@ def mesh_service_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
             problems += _pattern(host, HOST, _join(_join(epath, "hosts"), i), "a host name, '*' or '*.<domain>'")
     for i, caller in enumerate(args.get("allowed_callers", [])):
         cpath = _join(_join(path, "allowed_callers"), i)
-        problems += _dns_label(caller["namespace"], _join(cpath, "namespace"))
-        problems += _dns_label(caller["service_account"], _join(cpath, "service_account"))
+        problems += dns_label(caller["namespace"], _join(cpath, "namespace"))
+        problems += dns_label(caller["service_account"], _join(cpath, "service_account"))
         for j, p in enumerate(caller.get("paths", [])):
             if not p.startswith("/"):
                 problems.append(Problem(_join(_join(cpath, "paths"), j), "must start with '/'"))
@@ -388,7 +388,7 @@ def _versions(args: Mapping[str, Any], path: str) -> list[Problem]:
     seen: set[str] = set()
     for i, version in enumerate(args["versions"]):
         ipath = _join(vpath, i)
-        problems += _dns_label(version["name"], _join(ipath, "name"))
+        problems += dns_label(version["name"], _join(ipath, "name"))
         if version["name"] in seen:
             problems.append(Problem(_join(ipath, "name"), f"{version['name']!r} is declared twice"))
         seen.add(version["name"])
@@ -448,9 +448,9 @@ def control_plane_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
     if repo is not None and not re.match(r"^(https?|oci)://[^\s]+$", repo):
         problems.append(Problem(_join(path, "repository"), f"{repo!r}: allowed: an https://, http:// or oci:// URL"))
     if "namespace" in args:
-        problems += _dns_label(args["namespace"], _join(path, "namespace"))
+        problems += dns_label(args["namespace"], _join(path, "namespace"))
     if args.get("revision"):
-        problems += _dns_label(args["revision"], _join(path, "revision"))
+        problems += dns_label(args["revision"], _join(path, "revision"))
     istiod = args.get("istiod", {})
     ipath = _join(path, "istiod")
     if "replicas" in istiod:
@@ -467,7 +467,7 @@ def control_plane_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
     if gateway is not None:
         gpath = _join(path, "gateway")
         if "namespace" in gateway:
-            problems += _dns_label(gateway["namespace"], _join(gpath, "namespace"))
+            problems += dns_label(gateway["namespace"], _join(gpath, "namespace"))
             if gateway["namespace"] == args.get("namespace", "istio-system"):
                 problems.append(Problem(_join(gpath, "namespace"), "must differ from the control plane's namespace"))
         if "replicas" in gateway:
@@ -475,7 +475,7 @@ def control_plane_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
         for i, host in enumerate(gateway.get("hosts", [])):
             problems += _pattern(host, HOST, _join(_join(gpath, "hosts"), i), "a host name, '*' or '*.<domain>'")
         if "tls_credential_name" in gateway:
-            problems += _dns_label(gateway["tls_credential_name"], _join(gpath, "tls_credential_name"))
+            problems += dns_label(gateway["tls_credential_name"], _join(gpath, "tls_credential_name"))
     return problems
 
 
@@ -487,9 +487,9 @@ def mesh_namespace_problems(args: Mapping[str, Any], path: str) -> list[Problem]
     args = plain(args)
     problems: list[Problem] = []
     if "namespace_name" in args:
-        problems += _dns_label(args["namespace_name"], _join(path, "namespace_name"))
+        problems += dns_label(args["namespace_name"], _join(path, "namespace_name"))
     if args.get("revision"):
-        problems += _dns_label(args["revision"], _join(path, "revision"))
+        problems += dns_label(args["revision"], _join(path, "revision"))
     for key in args.get("labels", {}):
         if key in ("istio-injection", "istio.io/rev"):
             problems.append(

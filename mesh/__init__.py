@@ -1,0 +1,1 @@
+"""The service-mesh program: stack config, environment assembly, offline render and check."""

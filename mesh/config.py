@@ -1,0 +1,220 @@
+"""The stack config: typed, validated, pure data. No Pulumi here.
+
+A stack's config lives under the ``service-mesh:`` namespace. Its keys map onto
+the component package's argument types key for key (snake_case), so one schema
+describes both; this module adds what only a whole environment knows: the list
+of services, whom each calls, and which one is the entry behind the gateway.
+"""
+
+import json
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict
+
+from istio_mesh.args import IstioControlPlaneArgs, MeshServiceArgs, MtlsMode
+from istio_mesh.validation import (
+    ArgsError,
+    Problem,
+    did_you_mean,
+    dns_label,
+    check_shape,
+    control_plane_problems,
+    mesh_service_problems,
+    plain,
+)
+
+PROJECT = "service-mesh"
+"""The Pulumi project name, and so the config namespace."""
+
+
+class ConfigError(ArgsError):
+    """A stack config with problems; the message lists each with its key path."""
+
+
+class CallConfig(TypedDict):
+    """One declared dependency: this service calls ``service``."""
+
+    service: str
+    """Name of another service of the stack."""
+    methods: NotRequired[list[str]]
+    """HTTP methods the caller uses. Default: all."""
+    paths: NotRequired[list[str]]
+    """Paths the caller uses. Default: all."""
+
+
+# Keys the environment derives from the dependency graph, never set by hand.
+DERIVED_KEYS = ("allowed_callers", "expose", "egress_hosts", "service_name")
+
+_service_fields: dict[str, Any] = {
+    k: v for k, v in typing.get_type_hints(MeshServiceArgs, include_extras=True).items() if k not in DERIVED_KEYS
+}
+_service_fields["namespace"] = NotRequired[str]
+_service_fields["name"] = str
+_service_fields["calls"] = NotRequired[list[CallConfig]]
+_service_fields["entry"] = NotRequired[bool]
+ServiceConfigShape: Any = TypedDict("ServiceConfigShape", _service_fields)  # type: ignore[operator]
+"""One entry of ``services``: MeshServiceArgs less what is derived, plus ``name``,
+``calls`` (whom it calls) and ``entry`` (reached through the ingress gateway)."""
+
+TOP_LEVEL: dict[str, Any] = {
+    "istio": IstioControlPlaneArgs,
+    "namespace": str,
+    "services": list[ServiceConfigShape],
+    "default_deny": bool,
+    "namespace_mtls_mode": MtlsMode,
+    "limit_egress": bool,
+}
+REQUIRED = ("services",)
+
+
+@dataclass(frozen=True)
+class Call:
+    """A declared call from one service to another."""
+
+    service: str
+    """The callee's name."""
+    methods: tuple[str, ...] = ()
+    """HTTP methods allowed; empty means all."""
+    paths: tuple[str, ...] = ()
+    """Paths allowed; empty means all."""
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """One microservice of the environment."""
+
+    name: str
+    """Service name: its DNS label, Service and component name."""
+    namespace: str
+    """Namespace it runs in."""
+    calls: tuple[Call, ...]
+    """Services it calls: the single source of its env, authorization and egress."""
+    entry: bool
+    """Reached from outside through the ingress gateway."""
+    args: dict[str, Any]
+    """The rest, as MeshServiceArgs without the derived keys."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """One environment, validated."""
+
+    istio: dict[str, Any]
+    """IstioControlPlaneArgs. Default: {} (every control plane default)."""
+    namespace: str
+    """Namespace of services that name none. Default: "apps"."""
+    services: tuple[ServiceConfig, ...]
+    """The services, in config order."""
+    default_deny: bool = True
+    """An allow-nothing policy per app namespace, so only declared calls pass.
+    Default: true."""
+    namespace_mtls_mode: str | None = None
+    """A PeerAuthentication per app namespace over the mesh-wide mode. Default:
+    unset (the mesh-wide mode applies)."""
+    limit_egress: bool = True
+    """A Sidecar per service that limits its proxy to the services it calls.
+    Default: true: less proxy memory, and a call nobody declared fails loudly."""
+
+    def service(self, name: str) -> ServiceConfig:
+        """The service of that name."""
+        return next(s for s in self.services if s.name == name)
+
+
+def key_path(key: str) -> str:
+    """A config key as the CLI names it."""
+    return f"{PROJECT}:{key}"
+
+
+def parse_raw(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """Config values as the CLI hands them over (structured values as JSON text),
+    decoded by the type each key expects. ``raw`` is keyed without the namespace."""
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, value in raw.items():
+        expected = TOP_LEVEL.get(key)
+        if isinstance(value, str) and expected is not str and expected is not MtlsMode:
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as err:
+                problems.append(Problem(key_path(key), f"is not valid JSON: {err.msg}"))
+                continue
+        values[key] = value
+    return values, problems
+
+
+def load(raw: Mapping[str, Any]) -> StackConfig:
+    """Validate a stack's config and return it; raise ConfigError listing every problem.
+
+    ``raw`` maps keys without the ``service-mesh:`` prefix to values, decoded or
+    as the CLI's JSON text.
+    """
+    values, problems = parse_raw(raw)
+    for key in values:
+        if key not in TOP_LEVEL:
+            allowed = ", ".join(key_path(k) for k in TOP_LEVEL)
+            hint = did_you_mean(key, TOP_LEVEL)
+            problems.append(Problem(key_path(key), f"unknown key{hint}; allowed: {allowed}"))
+    for key in REQUIRED:
+        if key not in values:
+            problems.append(Problem(key_path(key), "required"))
+    for key, typ in TOP_LEVEL.items():
+        if key in values:
+            problems += check_shape(values[key], typ, key_path(key))
+    if problems:
+        raise ConfigError(problems, "the stack config")
+    values = plain(values)
+    problems += control_plane_problems(values.get("istio", {}), key_path("istio"))
+    namespace = values.get("namespace", "apps")
+    problems += dns_label(namespace, key_path("namespace"))
+    services = tuple(_service(i, s, namespace) for i, s in enumerate(values["services"]))
+    problems += _graph_problems(services, values)
+    for i, svc in enumerate(services):
+        problems += mesh_service_problems({**svc.args, "namespace": svc.namespace}, f"{key_path('services')}[{i}]")
+    if problems:
+        raise ConfigError(problems, "the stack config")
+    return StackConfig(
+        istio=values.get("istio", {}),
+        namespace=namespace,
+        services=services,
+        default_deny=values.get("default_deny", True),
+        namespace_mtls_mode=values.get("namespace_mtls_mode"),
+        limit_egress=values.get("limit_egress", True),
+    )
+
+
+def _service(index: int, entry: Mapping[str, Any], namespace: str) -> ServiceConfig:
+    args = {k: v for k, v in entry.items() if k not in ("name", "namespace", "calls", "entry")}
+    calls = tuple(
+        Call(c["service"], tuple(c.get("methods", ())), tuple(c.get("paths", ()))) for c in entry.get("calls", [])
+    )
+    return ServiceConfig(entry["name"], entry.get("namespace", namespace), calls, entry.get("entry", False), args)
+
+
+def _graph_problems(services: tuple[ServiceConfig, ...], values: Mapping[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    base = key_path("services")
+    names = [s.name for s in services]
+    for i, svc in enumerate(services):
+        problems += dns_label(svc.name, f"{base}[{i}].name")
+        if names.index(svc.name) != i:
+            problems.append(Problem(f"{base}[{i}].name", f"{svc.name!r} is declared twice; names are unique per stack"))
+        seen: set[str] = set()
+        for j, call in enumerate(svc.calls):
+            path = f"{base}[{i}].calls[{j}].service"
+            if call.service not in names:
+                hint = did_you_mean(call.service, names)
+                problems.append(Problem(path, f"unknown service {call.service!r}{hint}; allowed: {', '.join(names)}"))
+            elif call.service == svc.name:
+                problems.append(Problem(path, "a service does not call itself through the mesh"))
+            if call.service in seen:
+                problems.append(Problem(path, f"{call.service!r} is listed twice"))
+            seen.add(call.service)
+            for k, p in enumerate(call.paths):
+                if not p.startswith("/"):
+                    problems.append(Problem(f"{base}[{i}].calls[{j}].paths[{k}]", "must start with '/'"))
+        if svc.entry and "gateway" not in values.get("istio", {}):
+            problems.append(
+                Problem(f"{base}[{i}].entry", f"needs an ingress gateway: set {key_path('istio')}.gateway")
+            )
+    return problems
