@@ -55,6 +55,8 @@ class OfflineRun:
 
     registrations: list[Registration] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    declared_calls: set[tuple[str, str]] | None = None
+    """(caller, callee) pairs the stack config declares, when run from a stack."""
 
     def by_urn(self) -> dict[str, Registration]:
         """Registrations keyed by URN."""
@@ -81,6 +83,18 @@ def object_name(reg: Registration) -> str:
     """The Kubernetes name (or Helm release name) of a registration."""
     meta = reg.inputs.get("metadata") or {}
     return str(meta.get("name") or reg.inputs.get("name") or reg.name)
+
+
+def _ints(value: Any) -> Any:
+    """Pulumi's wire format carries every number as a float; the provider sends
+    whole ones to the API server as integers, and so do we."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_ints(v) for v in value]
+    return value
 
 
 class _Mocks(pulumi.runtime.Mocks):
@@ -119,7 +133,7 @@ class _RecordingMonitor(MockMonitor):
                     protect=bool(request.protect),
                     retain_on_delete=bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
                     custom=bool(request.custom),
-                    inputs=rpc.deserialize_properties(request.object),
+                    inputs=_ints(rpc.deserialize_properties(request.object)),
                 )
             )
         return response
@@ -182,9 +196,11 @@ def run_stack(stack: str, project_dir: Path = PROJECT_DIR) -> OfflineRun:
     config = stack_config(stack, project_dir)
     # Validate before the mock runtime starts, so bad config registers nothing.
     prefix = f"{PROJECT}:"
-    load({k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)})
+    cfg = load({k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)})
 
     def program() -> Mapping[str, Any]:
         return build(read_config())
 
-    return run(program, config, stack)
+    result = run(program, config, stack)
+    result.declared_calls = {(s.name, c.service) for s in cfg.services for c in s.calls}
+    return result
