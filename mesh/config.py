@@ -156,7 +156,7 @@ def load(raw: Mapping[str, Any]) -> StackConfig:
             hint = did_you_mean(key, TOP_LEVEL)
             problems.append(Problem(key_path(key), f"unknown key{hint}; allowed: {allowed}"))
     for key in REQUIRED:
-        if key not in values:
+        if key not in raw:
             problems.append(Problem(key_path(key), "required"))
     for key, typ in TOP_LEVEL.items():
         if key in values:
@@ -170,7 +170,14 @@ def load(raw: Mapping[str, Any]) -> StackConfig:
     services = tuple(_service(i, s, namespace) for i, s in enumerate(values["services"]))
     problems += _graph_problems(services, values)
     for i, svc in enumerate(services):
-        problems += mesh_service_problems({**svc.args, "namespace": svc.namespace}, f"{key_path('services')}[{i}]")
+        path = f"{key_path('services')}[{i}]"
+        own_namespace = "namespace" in values["services"][i]
+        problems += [
+            p
+            for p in mesh_service_problems({**svc.args, "namespace": svc.namespace}, path)
+            # An inherited namespace is reported once, at its own key.
+            if own_namespace or p.path != f"{path}.namespace"
+        ]
     if problems:
         raise ConfigError(problems, "the stack config")
     return StackConfig(

@@ -97,7 +97,7 @@ def _ints(value: Any) -> Any:
     return value
 
 
-class _Mocks(pulumi.runtime.Mocks):
+class MeshMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         state = dict(args.inputs)
         if args.typ == HELM_RELEASE:
@@ -142,7 +142,7 @@ class _RecordingMonitor(MockMonitor):
 def run(program: Callable[[], Mapping[str, Any]], config: Mapping[str, str], stack: str) -> OfflineRun:
     """Run ``program`` under mocks with ``config`` (full keys, string values, as the CLI passes them)."""
     result = OfflineRun()
-    mocks = _Mocks()
+    mocks = MeshMocks()
     pulumi.runtime.set_all_config(dict(config), [])
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=_RecordingMonitor(mocks, result))
 

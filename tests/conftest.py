@@ -1,0 +1,31 @@
+"""Shared helpers: run programs and components offline under Pulumi's mocks."""
+
+import copy
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from mesh.offline import OfflineRun, run, run_stack
+
+BASE_SERVICE: dict[str, Any] = {
+    "namespace": "shop",
+    "versions": [{"name": "v1", "image": "registry.example/review:1.0.0"}],
+    "ports": [{"port": 9080}],
+}
+
+
+def service_args(**overrides: Any) -> dict[str, Any]:
+    """MeshServiceArgs for a one-version service, with overrides."""
+    return {**copy.deepcopy(BASE_SERVICE), **overrides}
+
+
+def run_program(program: Callable[[], Mapping[str, Any] | None], config: Mapping[str, str] | None = None) -> OfflineRun:
+    """Run any program under the recording mocks."""
+    return run(lambda: program() or {}, config or {}, "test")
+
+
+@pytest.fixture(scope="session")
+def stacks() -> dict[str, OfflineRun]:
+    """Each real stack, run once for the whole session."""
+    return {name: run_stack(name) for name in ("dev", "staging", "prod")}

@@ -1,0 +1,105 @@
+"""The components under Pulumi's mocks: children, parents, dependencies, outputs."""
+
+import pulumi
+import pytest
+from istio_mesh import ArgsError, IstioControlPlane, MeshNamespace, MeshService
+
+from mesh.offline import MeshMocks, object_name
+from tests.conftest import run_program, service_args
+
+
+def build_mesh():
+    cp = IstioControlPlane("istio", {"gateway": {"service_type": "ClusterIP"}})
+    ns = MeshNamespace("shop", {}, pulumi.ResourceOptions(depends_on=cp.ready))
+    svc = MeshService("review", service_args(), pulumi.ResourceOptions(depends_on=[*cp.ready, ns.resource]))
+    return {
+        "version": cp.version,
+        "labels": cp.injection_labels,
+        "istiod_status": cp.istiod_status,
+        "gateway": cp.gateway,
+        "host": svc.host,
+        "port": svc.port,
+        "versions": svc.versions,
+        "namespace": ns.namespace_name,
+    }
+
+
+@pytest.fixture(scope="module")
+def mesh():
+    return run_program(build_mesh)
+
+
+def test_components_register_under_their_type_tokens(mesh):
+    types = {r.type for r in mesh.registrations if not r.custom}
+    assert types == {"istio-mesh:index:IstioControlPlane", "istio-mesh:index:MeshNamespace", "istio-mesh:index:MeshService"}
+
+
+def test_every_child_is_parented_to_its_component(mesh):
+    components = {r.urn: r.name for r in mesh.registrations if not r.custom}
+    for reg in mesh.custom():
+        assert reg.parent in components, reg.name
+    by_name = {r.name: components[r.parent] for r in mesh.custom() if r.kind == "Deployment"}
+    assert by_name == {"review-v1": "review"}
+
+
+def test_releases_have_explicit_names_and_are_ordered_base_istiod_gateway(mesh):
+    releases = {object_name(r): r for r in mesh.find("Release")}
+    assert set(releases) == {"istio-base", "istiod", "istio-ingress"}
+    assert releases["istiod"].inputs["chart"] == "istiod" and releases["istiod"].inputs["atomic"] is True
+    assert releases["istio-base"].urn in releases["istiod"].dependencies
+    assert releases["istiod"].urn in releases["istio-ingress"].dependencies
+
+
+def test_workloads_wait_for_istiod_and_custom_resources_for_base_and_istiod(mesh):
+    releases = {object_name(r): r.urn for r in mesh.find("Release")}
+    needed = {releases["istio-base"], releases["istiod"]}
+    for reg in mesh.custom():
+        if reg.kind == "Deployment" or reg.type.split(":")[1].endswith("istio.io/v1"):
+            assert needed <= set(reg.dependencies), reg.name
+
+
+def test_the_namespace_is_labelled_for_injection(mesh):
+    (ns,) = [r for r in mesh.find("Namespace") if object_name(r) == "shop"]
+    assert ns.inputs["metadata"]["labels"] == {"istio-injection": "enabled"}
+    (deny,) = mesh.find("AuthorizationPolicy", "allow-nothing")
+    assert deny.inputs["spec"] == {"action": "ALLOW"}
+
+
+def test_outputs_resolve_to_real_values(mesh):
+    assert mesh.outputs == {
+        "version": "1.30.3",
+        "labels": {"istio-injection": "enabled"},
+        "istiod_status": "deployed",
+        "gateway": "istio-ingress/istio-ingress",
+        "host": "review.shop.svc.cluster.local",
+        "port": 9080,
+        "versions": ["v1"],
+        "namespace": "shop",
+    }
+
+
+@pytest.fixture
+def mocks():
+    pulumi.runtime.set_mocks(MeshMocks(), project="service-mesh", stack="test", preview=False)
+
+
+@pulumi.runtime.test
+def test_mesh_service_outputs_are_outputs(mocks):
+    svc = MeshService("rating", service_args(service_name="ratings"))
+    return pulumi.Output.all(svc.service_name, svc.host).apply(
+        lambda v: assert_equal(v, ["ratings", "ratings.shop.svc.cluster.local"])
+    )
+
+
+def assert_equal(actual, expected):
+    assert actual == expected
+
+
+def test_bad_component_args_raise_and_register_nothing():
+    def program():
+        with pytest.raises(ArgsError, match=r"args.versions"):
+            MeshService("review", service_args(versions=[]))
+        with pytest.raises(ArgsError, match=r"args.gateway.service_type"):
+            IstioControlPlane("istio", {"gateway": {"service_type": "External"}})
+
+    assert run_program(program).registrations == []

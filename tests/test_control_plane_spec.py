@@ -1,0 +1,97 @@
+"""IstioControlPlane's releases and policies, built as pure data."""
+
+import pytest
+from istio_mesh.control_plane_spec import control_plane_spec, deep_merge, injection_labels
+from istio_mesh.validation import ArgsError
+
+
+def release(spec, key):
+    return next(r for r in spec.releases if r.key == key)
+
+
+def test_base_then_istiod_from_the_official_repository_at_one_pinned_version():
+    spec = control_plane_spec({})
+    assert [(r.key, r.name, r.chart, r.after) for r in spec.releases] == [
+        ("base", "istio-base", "base", ()),
+        ("istiod", "istiod", "istiod", ("base",)),
+    ]
+    assert {r.version for r in spec.releases} == {"1.30.3"}
+    assert {r.repository for r in spec.releases} == {"https://istio-release.storage.googleapis.com/charts"}
+    assert {r.namespace for r in spec.releases} == {"istio-system"}
+
+
+def test_validation_fails_closed_in_both_charts():
+    spec = control_plane_spec({})
+    for key in ("base", "istiod"):
+        assert release(spec, key).values["base"] == {"validationFailurePolicy": "Fail"}
+
+
+def test_an_oci_registry_is_named_in_the_chart_with_no_repository():
+    spec = control_plane_spec({"repository": "oci://mirror.example.com/istio/"})
+    assert release(spec, "istiod").chart == "oci://mirror.example.com/istio/istiod"
+    assert release(spec, "istiod").repository is None
+
+
+def test_typed_knobs_reach_the_istiod_values_and_free_values_merge_over_them():
+    spec = control_plane_spec(
+        {
+            "istiod": {"replicas": 2, "autoscale_max": 4, "resources": {"cpu_request": "1"}},
+            "access_log": False,
+            "outbound_traffic_policy": "REGISTRY_ONLY",
+            "istiod_values": {"pilot": {"env": {"PILOT_X": "1"}}, "meshConfig": {"accessLogEncoding": "JSON"}},
+        }
+    )
+    values = release(spec, "istiod").values
+    assert values["pilot"]["replicaCount"] == 2
+    assert (values["pilot"]["autoscaleEnabled"], values["pilot"]["autoscaleMax"]) == (True, 4)
+    assert values["pilot"]["resources"]["requests"]["cpu"] == "1"
+    assert values["pilot"]["env"] == {"PILOT_X": "1"}
+    assert values["meshConfig"]["accessLogFile"] == ""
+    assert values["meshConfig"]["accessLogEncoding"] == "JSON"
+    assert values["meshConfig"]["outboundTrafficPolicy"] == {"mode": "REGISTRY_ONLY"}
+
+
+def test_a_revision_selects_namespaces_by_istio_io_rev_and_never_both_labels():
+    assert injection_labels("") == {"istio-injection": "enabled"}
+    assert injection_labels("1-30") == {"istio.io/rev": "1-30"}
+    spec = control_plane_spec({"revision": "1-30"})
+    assert release(spec, "istiod").values["revision"] == "1-30"
+    assert spec.injection_labels == {"istio.io/rev": "1-30"}
+
+
+def test_the_gateway_comes_after_istiod_with_its_own_namespace_and_gateway_resource():
+    spec = control_plane_spec({"gateway": {"service_type": "NodePort", "hosts": ["shop.example.com"], "tls_credential_name": "shop-tls"}})
+    gw = release(spec, "gateway")
+    assert (gw.name, gw.chart, gw.after, gw.namespace) == ("istio-ingress", "gateway", ("istiod",), "istio-ingress")
+    assert gw.values["service"] == {"type": "NodePort"}
+    gateway = next(m for m in spec.resources if m["kind"] == "Gateway")
+    assert gateway["apiVersion"] == "networking.istio.io/v1"
+    assert gateway["spec"]["selector"] == {"istio": "ingress"}
+    https = gateway["spec"]["servers"][1]
+    assert https["tls"] == {"mode": "SIMPLE", "credentialName": "shop-tls"}
+    assert spec.gateway_ref == "istio-ingress/istio-ingress"
+
+
+def test_mesh_wide_mtls_and_telemetry_follow_the_args():
+    spec = control_plane_spec({"mtls_mode": "PERMISSIVE", "tracing_sampling_percent": 5})
+    kinds = {m["kind"]: m for m in spec.resources}
+    assert kinds["PeerAuthentication"]["spec"] == {"mtls": {"mode": "PERMISSIVE"}}
+    assert kinds["PeerAuthentication"]["metadata"]["namespace"] == "istio-system"
+    assert kinds["Telemetry"]["spec"]["tracing"] == [{"randomSamplingPercentage": 5.0}]
+    assert control_plane_spec({}).resources[0]["spec"] == {"mtls": {"mode": "STRICT"}}
+
+
+def test_protect_protects_releases_and_keeps_the_crds():
+    spec = control_plane_spec({"protect": True})
+    assert all(r.protect for r in spec.releases)
+    assert release(spec, "base").retain_on_delete
+
+
+def test_deep_merge_merges_maps_and_replaces_the_rest():
+    assert deep_merge({"a": {"b": 1, "c": [1]}}, {"a": {"c": [2]}, "d": 3}) == {"a": {"b": 1, "c": [2]}, "d": 3}
+
+
+def test_bad_args_raise_every_problem():
+    with pytest.raises(ArgsError) as err:
+        control_plane_spec({"revison": "x", "istiod": {"replicas": "two"}})
+    assert "did you mean 'revision'" in str(err.value) and "args.istiod.replicas" in str(err.value)

@@ -1,0 +1,46 @@
+"""The dependency graph derives env, authorization and egress."""
+
+from mesh.config import load
+from mesh.environment import plan_environment
+from tests.test_config import dev_values
+
+
+def plan(**changes):
+    values = dev_values()
+    values.update(changes)
+    return plan_environment(load(values))
+
+
+def test_callers_learn_where_their_callees_are():
+    env = plan().services["product"]["env"]
+    assert env == {"REVIEW_HOST": "review.shop-dev.svc.cluster.local", "REVIEW_PORT": "9080"}
+    assert "RATING_HOST" in plan().services["review"]["env"]
+
+
+def test_explicit_env_wins_over_derived_env():
+    values = dev_values()
+    values["services"][0]["env"] = {"REVIEW_PORT": "1234", "LOG": "debug"}
+    env = plan_environment(load(values)).services["product"]["env"]
+    assert env["REVIEW_PORT"] == "1234" and env["LOG"] == "debug" and env["REVIEW_HOST"]
+
+
+def test_each_service_admits_exactly_its_declared_callers_and_the_entry_the_gateway():
+    services = plan().services
+    assert services["review"]["allowed_callers"] == [{"namespace": "shop-dev", "service_account": "product", "methods": ["GET"]}]
+    assert services["rating"]["allowed_callers"] == [{"namespace": "shop-dev", "service_account": "review", "methods": ["GET"]}]
+    assert services["product"]["allowed_callers"] == [{"namespace": "istio-ingress", "service_account": "istio-ingress"}]
+    assert services["product"]["expose"] == {"gateway": "istio-ingress/istio-ingress", "hosts": ["*"]}
+
+
+def test_each_proxy_reaches_only_what_its_service_calls():
+    services = plan().services
+    assert services["product"]["egress_hosts"] == ["shop-dev/review.shop-dev.svc.cluster.local"]
+    assert services["rating"]["egress_hosts"] == []
+    assert "egress_hosts" not in plan(limit_egress=False).services["product"]
+
+
+def test_namespaces_are_labelled_for_the_control_planes_revision():
+    values = dev_values()
+    values["istio"]["revision"] = "canary"
+    assert plan_environment(load(values)).namespaces == {"shop-dev": {"revision": "canary", "default_deny": True}}
+    assert plan(namespace_mtls_mode="PERMISSIVE").namespaces["shop-dev"]["mtls_mode"] == "PERMISSIVE"
