@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 from istio_mesh import ArgsError
-
 from mesh import render
 from mesh.check import check, format_text
 from mesh.offline import PROJECT_DIR, StackFileError, run_stack
@@ -20,7 +19,9 @@ from mesh.schemas import KUBERNETES_VERSION
 def main(argv: list[str] | None = None) -> int:
     """Run the command; return the exit code."""
     parser = argparse.ArgumentParser(prog="python -m mesh", description=__doc__.splitlines()[0])
-    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder of Pulumi.yaml (default: %(default)s)")
+    parser.add_argument(
+        "--project-dir", type=Path, default=PROJECT_DIR, help="folder of Pulumi.yaml (default: %(default)s)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_render = sub.add_parser("render", help="write every object the stack would register as YAML")
     p_render.add_argument("stack", nargs="?", default="dev", help="stack name (default: dev)")
@@ -28,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check", help="validate every object the stack would register")
     p_check.add_argument("stack", nargs="?", default="dev", help="stack name (default: dev)")
     p_check.add_argument("--format", choices=["text", "json"], default="text")
-    p_check.add_argument("--crds", help="Istio CRD file (default: $MESH_ISTIO_CRDS or ../shared/istio/crd-all.gen.yaml)")
+    p_check.add_argument(
+        "--crds", help="Istio CRD file (default: $MESH_ISTIO_CRDS or ../shared/istio/crd-all.gen.yaml)"
+    )
     p_check.add_argument("--kubernetes-version", default=KUBERNETES_VERSION, help="default: %(default)s")
     args = parser.parse_args(argv)
     try:

@@ -44,7 +44,9 @@ def _manifest(reg: Registration) -> dict[str, Any]:
     return reg.inputs
 
 
-def schema_findings(run: OfflineRun, crds: str | None = None, kubernetes_version: str = KUBERNETES_VERSION) -> list[Finding]:
+def schema_findings(
+    run: OfflineRun, crds: str | None = None, kubernetes_version: str = KUBERNETES_VERSION
+) -> list[Finding]:
     """Strict schema validation of every Kubernetes and Istio object."""
     findings = []
     path = crd_path(crds)
@@ -56,7 +58,14 @@ def schema_findings(run: OfflineRun, crds: str | None = None, kubernetes_version
         if is_istio(manifest):
             if schemas is None:
                 findings.append(
-                    Finding("MESH0002", "warning", _ref(reg), "", f"Istio CRDs not found at {path}; not validated", "pass --crds or set $MESH_ISTIO_CRDS")
+                    Finding(
+                        "MESH0002",
+                        "warning",
+                        _ref(reg),
+                        "",
+                        f"Istio CRDs not found at {path}; not validated",
+                        "pass --crds or set $MESH_ISTIO_CRDS",
+                    )
                 )
                 continue
             errors = schemas.errors(manifest)
@@ -64,7 +73,9 @@ def schema_findings(run: OfflineRun, crds: str | None = None, kubernetes_version
             errors = kubernetes_errors(manifest, kubernetes_version)
         for err in errors:
             field, _, message = err.partition(": ")
-            findings.append(Finding("MESH0001", "error", _ref(reg), field, message, "fix the field to match the kind's schema"))
+            findings.append(
+                Finding("MESH0001", "error", _ref(reg), field, message, "fix the field to match the kind's schema")
+            )
     return findings
 
 
@@ -78,7 +89,10 @@ def _services(run: OfflineRun) -> dict[str, Registration]:
 
 def _pod_labels(run: OfflineRun) -> list[tuple[str, dict[str, str]]]:
     return [
-        (reg.inputs["metadata"].get("namespace", "default"), reg.inputs["spec"]["template"]["metadata"].get("labels", {}))
+        (
+            reg.inputs["metadata"].get("namespace", "default"),
+            reg.inputs["spec"]["template"]["metadata"].get("labels", {}),
+        )
         for reg in run.find("Deployment")
     ]
 
@@ -104,9 +118,18 @@ def mesh_findings(run: OfflineRun) -> list[Finding]:
         for i, subset in enumerate(dr.inputs["spec"].get("subsets", [])):
             subsets[host].add(subset["name"])
             labels = subset.get("labels", {})
-            if not any(pns == ns and all(pl.get(k) == v for k, v in labels.items()) and pl.get("app") for pns, pl in pods):
+            if not any(
+                pns == ns and all(pl.get(k) == v for k, v in labels.items()) and pl.get("app") for pns, pl in pods
+            ):
                 findings.append(
-                    Finding("IST0173", "warning", _ref(dr), f"spec.subsets[{i}]", f"subset {subset['name']!r} selects no pod", "add the version, or drop the subset")
+                    Finding(
+                        "IST0173",
+                        "warning",
+                        _ref(dr),
+                        f"spec.subsets[{i}]",
+                        f"subset {subset['name']!r} selects no pod",
+                        "add the version, or drop the subset",
+                    )
                 )
     mesh_hosts: dict[str, list[str]] = defaultdict(list)
     for vs in run.find("VirtualService"):
@@ -121,9 +144,18 @@ def mesh_findings(run: OfflineRun) -> list[Finding]:
             rpath = f"spec.http[{i}]"
             if i > 0 and any(not r.get("match") for r in routes[:i]):
                 findings.append(
-                    Finding("IST0130", "error", _ref(vs), rpath, "this route follows a catch-all route and never matches", "move the catch-all route last")
+                    Finding(
+                        "IST0130",
+                        "error",
+                        _ref(vs),
+                        rpath,
+                        "this route follows a catch-all route and never matches",
+                        "move the catch-all route last",
+                    )
                 )
-            targets = [(f"{rpath}.route[{j}].destination", d["destination"]) for j, d in enumerate(route.get("route", []))]
+            targets = [
+                (f"{rpath}.route[{j}].destination", d["destination"]) for j, d in enumerate(route.get("route", []))
+            ]
             if "mirror" in route:
                 targets.append((f"{rpath}.mirror", route["mirror"]))
             for where, dest in targets:
@@ -132,39 +164,92 @@ def mesh_findings(run: OfflineRun) -> list[Finding]:
         if len(refs) > 1:
             for ref in refs:
                 findings.append(
-                    Finding("IST0109", "error", ref, "spec.hosts", f"host {host} is also routed by {', '.join(r for r in refs if r != ref)}", "merge the VirtualServices")
+                    Finding(
+                        "IST0109",
+                        "error",
+                        ref,
+                        "spec.hosts",
+                        f"host {host} is also routed by {', '.join(r for r in refs if r != ref)}",
+                        "merge the VirtualServices",
+                    )
                 )
     for svc in run.find("Service"):
         for i, port in enumerate(svc.inputs["spec"].get("ports", [])):
             name = port.get("name", "")
-            if not port.get("appProtocol") and not any(name == p or name.startswith(f"{p}-") for p in PROTOCOL_PREFIXES):
+            if not port.get("appProtocol") and not any(
+                name == p or name.startswith(f"{p}-") for p in PROTOCOL_PREFIXES
+            ):
                 findings.append(
-                    Finding("IST0118", "warning", _ref(svc), f"spec.ports[{i}].name", f"port name {name!r} gives Istio no protocol", "name it <protocol>[-suffix] or set appProtocol")
+                    Finding(
+                        "IST0118",
+                        "warning",
+                        _ref(svc),
+                        f"spec.ports[{i}].name",
+                        f"port name {name!r} gives Istio no protocol",
+                        "name it <protocol>[-suffix] or set appProtocol",
+                    )
                 )
     for ns in run.find("Namespace"):
         labels = ns.inputs["metadata"].get("labels", {})
         if "istio-injection" in labels and "istio.io/rev" in labels:
             findings.append(
-                Finding("IST0123", "error", _ref(ns), "metadata.labels", "both istio-injection and istio.io/rev are set", "keep one injection label")
+                Finding(
+                    "IST0123",
+                    "error",
+                    _ref(ns),
+                    "metadata.labels",
+                    "both istio-injection and istio.io/rev are set",
+                    "keep one injection label",
+                )
             )
     findings += ordering_findings(run)
     return findings
 
 
 def _destination_findings(
-    vs: Registration, where: str, dest: Mapping[str, Any], ns: str, services: Mapping[str, Registration], subsets: Mapping[str, set[str]]
+    vs: Registration,
+    where: str,
+    dest: Mapping[str, Any],
+    ns: str,
+    services: Mapping[str, Registration],
+    subsets: Mapping[str, set[str]],
 ) -> list[Finding]:
     host = _fqdn(dest["host"], ns)
     svc = services.get(host)
     if svc is None:
-        return [Finding("IST0101", "error", _ref(vs), f"{where}.host", f"host {host} is no Service of this stack", "route to a declared service")]
+        return [
+            Finding(
+                "IST0101",
+                "error",
+                _ref(vs),
+                f"{where}.host",
+                f"host {host} is no Service of this stack",
+                "route to a declared service",
+            )
+        ]
     out = []
     if "subset" in dest and dest["subset"] not in subsets.get(host, set()):
         out.append(
-            Finding("IST0101", "error", _ref(vs), f"{where}.subset", f"subset {dest['subset']!r} of {host} is not defined", "declare the version, or route elsewhere")
+            Finding(
+                "IST0101",
+                "error",
+                _ref(vs),
+                f"{where}.subset",
+                f"subset {dest['subset']!r} of {host} is not defined",
+                "declare the version, or route elsewhere",
+            )
         )
     if len(svc.inputs["spec"].get("ports", [])) > 1 and "port" not in dest:
-        out.append(Finding("IST0112", "error", _ref(vs), where, f"{host} has several ports and no port is given", "set destination.port"))
+        out.append(
+            Finding(
+                "IST0112",
+                "error",
+                _ref(vs),
+                where,
+                f"{host} has several ports and no port is given",
+                "set destination.port",
+            )
+        )
     return out
 
 
@@ -176,9 +261,27 @@ def ordering_findings(run: OfflineRun) -> list[Finding]:
     for reg in run.custom():
         deps = set(reg.dependencies)
         if reg.kind == "Deployment" and istiod not in deps:
-            findings.append(Finding("MESH0101", "error", _ref(reg), "", "not ordered after istiod: pods may start without a sidecar", "add the control plane to depends_on"))
+            findings.append(
+                Finding(
+                    "MESH0101",
+                    "error",
+                    _ref(reg),
+                    "",
+                    "not ordered after istiod: pods may start without a sidecar",
+                    "add the control plane to depends_on",
+                )
+            )
         if is_istio(reg.inputs) and not {base, istiod} <= deps:
-            findings.append(Finding("MESH0102", "error", _ref(reg), "", "not ordered after the base and istiod releases: its CRD or validation webhook may be missing", "add the control plane to depends_on"))
+            findings.append(
+                Finding(
+                    "MESH0102",
+                    "error",
+                    _ref(reg),
+                    "",
+                    "not ordered after the base and istiod releases: its CRD or validation webhook may be missing",
+                    "add the control plane to depends_on",
+                )
+            )
     return findings
 
 
@@ -206,7 +309,7 @@ def allowed(run: OfflineRun, caller: tuple[str, str], callee_app: str) -> bool:
     Computed from the rendered AuthorizationPolicies alone: DENY first, then, if any
     ALLOW policy applies to the workload, at least one rule must match.
     """
-    ns, sa, labels = workload_identities(run)[callee_app]
+    ns, _sa, labels = workload_identities(run)[callee_app]
     applicable = []
     for reg in run.find("AuthorizationPolicy"):
         meta, spec = reg.inputs["metadata"], reg.inputs.get("spec") or {}
@@ -250,13 +353,36 @@ def authorization_findings(run: OfflineRun, declared: Iterable[tuple[str, str]])
                 continue
             ok = allowed(run, (cns, csa), callee)
             if (caller, callee) in wanted and not ok:
-                findings.append(Finding("MESH0201", "error", f"AuthorizationPolicy/{identities[callee][0]}/{callee}", "spec.rules", f"{caller} calls {callee}, but the policies deny it", "allow the caller's principal"))
+                findings.append(
+                    Finding(
+                        "MESH0201",
+                        "error",
+                        f"AuthorizationPolicy/{identities[callee][0]}/{callee}",
+                        "spec.rules",
+                        f"{caller} calls {callee}, but the policies deny it",
+                        "allow the caller's principal",
+                    )
+                )
             if (caller, callee) not in wanted and ok:
-                findings.append(Finding("MESH0202", "error", f"AuthorizationPolicy/{identities[callee][0]}/{callee}", "spec.rules", f"{caller} may call {callee} without declaring it", "add a default-deny policy, or declare the call"))
+                findings.append(
+                    Finding(
+                        "MESH0202",
+                        "error",
+                        f"AuthorizationPolicy/{identities[callee][0]}/{callee}",
+                        "spec.rules",
+                        f"{caller} may call {callee} without declaring it",
+                        "add a default-deny policy, or declare the call",
+                    )
+                )
     return findings
 
 
-def check(run: OfflineRun, crds: str | None = None, kubernetes_version: str = KUBERNETES_VERSION, declared: Iterable[tuple[str, str]] | None = None) -> list[Finding]:
+def check(
+    run: OfflineRun,
+    crds: str | None = None,
+    kubernetes_version: str = KUBERNETES_VERSION,
+    declared: Iterable[tuple[str, str]] | None = None,
+) -> list[Finding]:
     """Every finding for one run."""
     findings = schema_findings(run, crds, kubernetes_version) + mesh_findings(run)
     if declared is not None:
@@ -267,6 +393,11 @@ def check(run: OfflineRun, crds: str | None = None, kubernetes_version: str = KU
 def format_text(stack: str, run: OfflineRun, findings: list[Finding]) -> str:
     """Findings for a person."""
     errors = sum(f.severity == "error" for f in findings)
-    lines = [f"{f.severity.upper():7} {f.code}  {f.object}  {f.path}\n        {f.message}\n        fix: {f.fix}" for f in findings]
-    lines.append(f"stack {stack!r}: {len(run.custom())} objects checked, {errors} errors, {len(findings) - errors} warnings")
+    lines = [
+        f"{f.severity.upper():7} {f.code}  {f.object}  {f.path}\n        {f.message}\n        fix: {f.fix}"
+        for f in findings
+    ]
+    lines.append(
+        f"stack {stack!r}: {len(run.custom())} objects checked, {errors} errors, {len(findings) - errors} warnings"
+    )
     return "\n".join(lines)

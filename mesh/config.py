@@ -16,10 +16,10 @@ from istio_mesh.args import IstioControlPlaneArgs, MeshServiceArgs, MtlsMode
 from istio_mesh.validation import (
     ArgsError,
     Problem,
-    did_you_mean,
-    dns_label,
     check_shape,
     control_plane_problems,
+    did_you_mean,
+    dns_label,
     mesh_service_problems,
     plain,
 )
@@ -53,7 +53,7 @@ _service_fields["namespace"] = NotRequired[str]
 _service_fields["name"] = str
 _service_fields["calls"] = NotRequired[list[CallConfig]]
 _service_fields["entry"] = NotRequired[bool]
-ServiceConfigShape: Any = TypedDict("ServiceConfigShape", _service_fields)  # type: ignore[operator]
+ServiceConfigShape: Any = TypedDict("ServiceConfigShape", _service_fields)  # type: ignore[misc]
 """One entry of ``services``: MeshServiceArgs less what is derived, plus ``name``,
 ``calls`` (whom it calls) and ``entry`` (reached through the ingress gateway)."""
 
@@ -158,26 +158,35 @@ def load(raw: Mapping[str, Any]) -> StackConfig:
     for key in REQUIRED:
         if key not in raw:
             problems.append(Problem(key_path(key), "required"))
+    clean: set[str] = set()
     for key, typ in TOP_LEVEL.items():
         if key in values:
-            problems += check_shape(values[key], typ, key_path(key))
-    if problems:
-        raise ConfigError(problems, "the stack config")
-    values = plain(values)
-    problems += control_plane_problems(values.get("istio", {}), key_path("istio"))
+            shape = check_shape(values[key], typ, key_path(key))
+            problems += shape
+            if not shape:
+                clean.add(key)
+    # Meaning is checked wherever the shape is right, so that one run reports all.
+    values = plain({k: v for k, v in values.items() if k in clean})
+    if "istio" not in raw:
+        values["istio"] = {}  # every control plane default
+    if "istio" in clean:
+        problems += control_plane_problems(values["istio"], key_path("istio"))
     namespace = values.get("namespace", "apps")
-    problems += dns_label(namespace, key_path("namespace"))
-    services = tuple(_service(i, s, namespace) for i, s in enumerate(values["services"]))
-    problems += _graph_problems(services, values)
-    for i, svc in enumerate(services):
-        path = f"{key_path('services')}[{i}]"
-        own_namespace = "namespace" in values["services"][i]
-        problems += [
-            p
-            for p in mesh_service_problems({**svc.args, "namespace": svc.namespace}, path)
-            # An inherited namespace is reported once, at its own key.
-            if own_namespace or p.path != f"{path}.namespace"
-        ]
+    if "namespace" in clean:
+        problems += dns_label(namespace, key_path("namespace"))
+    services: tuple[ServiceConfig, ...] = ()
+    if "services" in clean:
+        services = tuple(_service(i, s, namespace) for i, s in enumerate(values["services"]))
+        problems += _graph_problems(services, values)
+        for i, svc in enumerate(services):
+            path = f"{key_path('services')}[{i}]"
+            own_namespace = "namespace" in values["services"][i]
+            problems += [
+                p
+                for p in mesh_service_problems({**svc.args, "namespace": svc.namespace}, path)
+                # An inherited namespace is reported once, at its own key.
+                if own_namespace or p.path != f"{path}.namespace"
+            ]
     if problems:
         raise ConfigError(problems, "the stack config")
     return StackConfig(
@@ -220,8 +229,6 @@ def _graph_problems(services: tuple[ServiceConfig, ...], values: Mapping[str, An
             for k, p in enumerate(call.paths):
                 if not p.startswith("/"):
                     problems.append(Problem(f"{base}[{i}].calls[{j}].paths[{k}]", "must start with '/'"))
-        if svc.entry and "gateway" not in values.get("istio", {}):
-            problems.append(
-                Problem(f"{base}[{i}].entry", f"needs an ingress gateway: set {key_path('istio')}.gateway")
-            )
+        if svc.entry and "istio" in values and "gateway" not in values["istio"]:
+            problems.append(Problem(f"{base}[{i}].entry", f"needs an ingress gateway: set {key_path('istio')}.gateway"))
     return problems

@@ -11,7 +11,6 @@ from typing import Any
 from istio_mesh import defaults as d
 from istio_mesh.control_plane_spec import control_plane_spec
 from istio_mesh.service_spec import service_host
-
 from mesh.config import StackConfig
 
 CONTROL_PLANE = "istio"
@@ -78,7 +77,10 @@ def plan_environment(cfg: StackConfig) -> EnvironmentPlan:
             args["allowed_callers"] = svc_callers
         if cfg.limit_egress:
             args["egress_hosts"] = sorted(
-                {f"{by_name[c.service].namespace}/{service_host(c.service, by_name[c.service].namespace)}" for c in svc.calls}
+                {
+                    f"{by_name[c.service].namespace}/{service_host(c.service, by_name[c.service].namespace)}"
+                    for c in svc.calls
+                }
             )
         services[svc.name] = args
     return EnvironmentPlan(control_plane=dict(cfg.istio), namespaces=namespaces, services=services)

@@ -121,7 +121,7 @@ class _RecordingMonitor(MockMonitor):
         self._run = run
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             self._run.registrations.append(
                 Registration(
@@ -144,13 +144,15 @@ def run(program: Callable[[], Mapping[str, Any]], config: Mapping[str, str], sta
     result = OfflineRun()
     mocks = MeshMocks()
     pulumi.runtime.set_all_config(dict(config), [])
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=_RecordingMonitor(mocks, result))
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=False, monitor=_RecordingMonitor(mocks, result)
+    )
 
     def body() -> pulumi.Output[None]:
         outputs = program()
         return pulumi.Output.from_input(dict(outputs)).apply(result.outputs.update)
 
-    pulumi.runtime.test(body)()
+    pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
     return result
 
 

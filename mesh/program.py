@@ -1,10 +1,17 @@
 """The Pulumi program: one environment from its stack config. Thin wiring only."""
 
-from typing import Any
+from typing import Any, cast
 
 import pulumi
-from istio_mesh import IstioControlPlane, MeshNamespace, MeshService
 
+from istio_mesh import (
+    IstioControlPlane,
+    IstioControlPlaneArgs,
+    MeshNamespace,
+    MeshNamespaceArgs,
+    MeshService,
+    MeshServiceArgs,
+)
 from mesh.config import PROJECT, StackConfig, load
 from mesh.environment import CONTROL_PLANE, plan_environment
 
@@ -26,15 +33,16 @@ def read_config() -> StackConfig:
 def build(cfg: StackConfig) -> dict[str, Any]:
     """Register the environment; return its stack outputs."""
     plan = plan_environment(cfg)
-    control_plane = IstioControlPlane(CONTROL_PLANE, plan.control_plane)
+    control_plane = IstioControlPlane(CONTROL_PLANE, cast(IstioControlPlaneArgs, plan.control_plane))
     ready = control_plane.ready
     namespaces = {
-        name: MeshNamespace(name, args, pulumi.ResourceOptions(depends_on=ready)) for name, args in plan.namespaces.items()
+        name: MeshNamespace(name, cast(MeshNamespaceArgs, args), pulumi.ResourceOptions(depends_on=ready))
+        for name, args in plan.namespaces.items()
     }
     services = {
         name: MeshService(
             name,
-            args,
+            cast(MeshServiceArgs, args),
             pulumi.ResourceOptions(depends_on=[*ready, namespaces[args["namespace"]].resource]),
         )
         for name, args in plan.services.items()
@@ -45,9 +53,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         "istio_status": control_plane.istiod_status,
         "gateway": control_plane.gateway,
         "namespaces": sorted(namespaces),
-        "services": {
-            name: pulumi.Output.concat(svc.host, ":", svc.port.apply(str)) for name, svc in services.items()
-        },
+        "services": {name: pulumi.Output.concat(svc.host, ":", svc.port.apply(str)) for name, svc in services.items()},
     }
 
 

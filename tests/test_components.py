@@ -2,8 +2,8 @@
 
 import pulumi
 import pytest
-from istio_mesh import ArgsError, IstioControlPlane, MeshNamespace, MeshService
 
+from istio_mesh import ArgsError, IstioControlPlane, MeshNamespace, MeshService
 from mesh.offline import MeshMocks, object_name
 from tests.conftest import run_program, service_args
 
@@ -31,7 +31,11 @@ def mesh():
 
 def test_components_register_under_their_type_tokens(mesh):
     types = {r.type for r in mesh.registrations if not r.custom}
-    assert types == {"istio-mesh:index:IstioControlPlane", "istio-mesh:index:MeshNamespace", "istio-mesh:index:MeshService"}
+    assert types == {
+        "istio-mesh:index:IstioControlPlane",
+        "istio-mesh:index:MeshNamespace",
+        "istio-mesh:index:MeshService",
+    }
 
 
 def test_every_child_is_parented_to_its_component(mesh):

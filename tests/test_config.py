@@ -38,7 +38,9 @@ def test_values_arrive_as_json_text_as_the_cli_passes_them():
 def test_a_weight_error_names_the_full_key_path():
     values = dev_values()
     values["services"][1]["versions"].append({"name": "v2", "image": "x/y:2"})
-    values["services"][1]["routes"] = [{"destinations": [{"version": "v1", "weight": 80}, {"version": "v2", "weight": 10}]}]
+    values["services"][1]["routes"] = [
+        {"destinations": [{"version": "v1", "weight": 80}, {"version": "v2", "weight": 10}]}
+    ]
     found = problems_of(values)
     assert "service-mesh:services[1].routes[0].destinations[1].weight" in found
     assert "allowed: a total of 100" in found["service-mesh:services[1].routes[0].destinations[1].weight"]
@@ -78,7 +80,9 @@ def test_problems_in_several_services_are_reported_together():
     values["services"][0]["ports"][0]["port"] = 0
     values["services"][2]["name"] = "Rating"
     values["namespace"] = "shop_dev"
-    assert {"service-mesh:services[0].ports[0].port", "service-mesh:services[2].name", "service-mesh:namespace"} <= set(problems_of(values))
+    assert {"service-mesh:services[0].ports[0].port", "service-mesh:services[2].name", "service-mesh:namespace"} <= set(
+        problems_of(values)
+    )
 
 
 def test_invalid_json_is_reported_not_raised():

@@ -1,6 +1,7 @@
 """IstioControlPlane's releases and policies, built as pure data."""
 
 import pytest
+
 from istio_mesh.control_plane_spec import control_plane_spec, deep_merge, injection_labels
 from istio_mesh.validation import ArgsError
 
@@ -60,7 +61,9 @@ def test_a_revision_selects_namespaces_by_istio_io_rev_and_never_both_labels():
 
 
 def test_the_gateway_comes_after_istiod_with_its_own_namespace_and_gateway_resource():
-    spec = control_plane_spec({"gateway": {"service_type": "NodePort", "hosts": ["shop.example.com"], "tls_credential_name": "shop-tls"}})
+    spec = control_plane_spec(
+        {"gateway": {"service_type": "NodePort", "hosts": ["shop.example.com"], "tls_credential_name": "shop-tls"}}
+    )
     gw = release(spec, "gateway")
     assert (gw.name, gw.chart, gw.after, gw.namespace) == ("istio-ingress", "gateway", ("istiod",), "istio-ingress")
     assert gw.values["service"] == {"type": "NodePort"}

@@ -26,9 +26,15 @@ def test_explicit_env_wins_over_derived_env():
 
 def test_each_service_admits_exactly_its_declared_callers_and_the_entry_the_gateway():
     services = plan().services
-    assert services["review"]["allowed_callers"] == [{"namespace": "shop-dev", "service_account": "product", "methods": ["GET"]}]
-    assert services["rating"]["allowed_callers"] == [{"namespace": "shop-dev", "service_account": "review", "methods": ["GET"]}]
-    assert services["product"]["allowed_callers"] == [{"namespace": "istio-ingress", "service_account": "istio-ingress"}]
+    assert services["review"]["allowed_callers"] == [
+        {"namespace": "shop-dev", "service_account": "product", "methods": ["GET"]}
+    ]
+    assert services["rating"]["allowed_callers"] == [
+        {"namespace": "shop-dev", "service_account": "review", "methods": ["GET"]}
+    ]
+    assert services["product"]["allowed_callers"] == [
+        {"namespace": "istio-ingress", "service_account": "istio-ingress"}
+    ]
     assert services["product"]["expose"] == {"gateway": "istio-ingress/istio-ingress", "hosts": ["*"]}
 
 

@@ -3,9 +3,9 @@
 import json
 
 import pytest
+
 from istio_mesh.service_spec import mesh_service_spec
 from istio_mesh.validation import ArgsError
-
 from tests.conftest import service_args
 
 
@@ -20,7 +20,8 @@ def one(spec, kind):
 
 def two_versions(**overrides):
     return service_args(
-        versions=[{"name": "v1", "image": "r/review:1"}, {"name": "v2", "image": "r/review:2", "replicas": 3}], **overrides
+        versions=[{"name": "v1", "image": "r/review:1"}, {"name": "v2", "image": "r/review:2", "replicas": 3}],
+        **overrides,
     )
 
 
@@ -70,21 +71,30 @@ def test_writable_paths_become_empty_dirs_on_the_read_only_filesystem():
 
 
 def test_every_container_has_requests_limits_and_three_probes():
-    container = one(mesh_service_spec("review", service_args(health_path="/healthz")), "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    container = one(mesh_service_spec("review", service_args(health_path="/healthz")), "Deployment")["spec"][
+        "template"
+    ]["spec"]["containers"][0]
     assert set(container["resources"]) == {"requests", "limits"}
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": "/healthz", "port": 9080}
 
 
 def test_one_service_spans_every_version_with_protocol_named_ports():
-    svc = one(mesh_service_spec("review", two_versions(ports=[{"port": 9080}, {"port": 9090, "protocol": "grpc", "name": "api"}])), "Service")
+    svc = one(
+        mesh_service_spec(
+            "review", two_versions(ports=[{"port": 9080}, {"port": 9090, "protocol": "grpc", "name": "api"}])
+        ),
+        "Service",
+    )
     assert svc["metadata"]["name"] == "review"
     assert svc["spec"]["selector"] == {"app": "review"}
     assert [(p["name"], p["appProtocol"]) for p in svc["spec"]["ports"]] == [("http", "http"), ("grpc-api", "grpc")]
 
 
 def test_the_destination_rule_has_a_subset_per_version_and_policies_per_service_and_subset():
-    args = two_versions(traffic_policy={"load_balancer": "LEAST_REQUEST", "outlier_detection": {"consecutive_5xx_errors": 3}})
+    args = two_versions(
+        traffic_policy={"load_balancer": "LEAST_REQUEST", "outlier_detection": {"consecutive_5xx_errors": 3}}
+    )
     args["versions"][1]["traffic_policy"] = {"connection_pool": {"max_connections": 10, "http2_max_requests": 5}}
     dr = one(mesh_service_spec("review", args), "DestinationRule")["spec"]
     assert dr["host"] == "review.shop.svc.cluster.local"
@@ -92,7 +102,10 @@ def test_the_destination_rule_has_a_subset_per_version_and_policies_per_service_
     assert dr["trafficPolicy"]["outlierDetection"]["consecutive5xxErrors"] == 3
     assert dr["trafficPolicy"]["outlierDetection"]["maxEjectionPercent"] == 50
     assert [s["name"] for s in dr["subsets"]] == ["v1", "v2"]
-    assert dr["subsets"][1]["trafficPolicy"]["connectionPool"] == {"tcp": {"maxConnections": 10}, "http": {"http2MaxRequests": 5}}
+    assert dr["subsets"][1]["trafficPolicy"]["connectionPool"] == {
+        "tcp": {"maxConnections": 10},
+        "http": {"http2MaxRequests": 5},
+    }
     assert "trafficPolicy" not in dr["subsets"][0]
 
 
@@ -118,18 +131,32 @@ def test_a_weighted_split_becomes_weighted_subset_destinations():
 
 
 def test_matches_on_headers_uri_prefix_and_cookie_become_istio_matches():
-    match = {"headers": {"end-user": {"exact": "jason"}}, "uri_prefix": "/api", "cookie_regex": "^(.*?;)?(user=jason)(;.*)?$"}
-    args = two_versions(routes=[{"match": [match], "destinations": [{"version": "v2"}]}, {"destinations": [{"version": "v1"}]}])
+    match = {
+        "headers": {"end-user": {"exact": "jason"}},
+        "uri_prefix": "/api",
+        "cookie_regex": "^(.*?;)?(user=jason)(;.*)?$",
+    }
+    args = two_versions(
+        routes=[{"match": [match], "destinations": [{"version": "v2"}]}, {"destinations": [{"version": "v1"}]}]
+    )
     http = one(mesh_service_spec("review", args), "VirtualService")["spec"]["http"]
     assert http[0]["match"] == [
-        {"headers": {"end-user": {"exact": "jason"}, "cookie": {"regex": "^(.*?;)?(user=jason)(;.*)?$"}}, "uri": {"prefix": "/api"}}
+        {
+            "headers": {"end-user": {"exact": "jason"}, "cookie": {"regex": "^(.*?;)?(user=jason)(;.*)?$"}},
+            "uri": {"prefix": "/api"},
+        }
     ]
     assert "match" not in http[1]
 
 
 def test_fault_injection_and_mirroring_are_rendered_with_percentages():
     args = two_versions(
-        routes=[{"fault": {"delay": "2s", "delay_percent": 10, "abort_status": 503}, "mirror": {"version": "v2", "percent": 20}}]
+        routes=[
+            {
+                "fault": {"delay": "2s", "delay_percent": 10, "abort_status": 503},
+                "mirror": {"version": "v2", "percent": 20},
+            }
+        ]
     )
     route = one(mesh_service_spec("review", args), "VirtualService")["spec"]["http"][0]
     assert route["fault"] == {
@@ -141,7 +168,12 @@ def test_fault_injection_and_mirroring_are_rendered_with_percentages():
 
 
 def test_an_exposed_service_is_bound_to_its_gateway_and_to_the_mesh():
-    vs = one(mesh_service_spec("product", service_args(expose={"gateway": "istio-ingress/istio-ingress", "hosts": ["shop.example.com"]})), "VirtualService")
+    vs = one(
+        mesh_service_spec(
+            "product", service_args(expose={"gateway": "istio-ingress/istio-ingress", "hosts": ["shop.example.com"]})
+        ),
+        "VirtualService",
+    )
     assert vs["spec"]["gateways"] == ["mesh", "istio-ingress/istio-ingress"]
     assert vs["spec"]["hosts"] == ["product.shop.svc.cluster.local", "shop.example.com"]
 
@@ -152,17 +184,25 @@ def test_a_tcp_service_gets_a_tcp_route():
 
 
 def test_allowed_callers_become_one_allow_policy_with_principals_and_operations():
-    callers = [{"namespace": "shop", "service_account": "product", "methods": ["GET"]}, {"namespace": "ops", "service_account": "probe"}]
+    callers = [
+        {"namespace": "shop", "service_account": "product", "methods": ["GET"]},
+        {"namespace": "ops", "service_account": "probe"},
+    ]
     policy = one(mesh_service_spec("review", service_args(allowed_callers=callers)), "AuthorizationPolicy")["spec"]
     assert policy["action"] == "ALLOW" and policy["selector"] == {"matchLabels": {"app": "review"}}
     assert policy["rules"] == [
         {"from": [{"source": {"principals": ["cluster.local/ns/ops/sa/probe"]}}]},
-        {"from": [{"source": {"principals": ["cluster.local/ns/shop/sa/product"]}}], "to": [{"operation": {"methods": ["GET"]}}]},
+        {
+            "from": [{"source": {"principals": ["cluster.local/ns/shop/sa/product"]}}],
+            "to": [{"operation": {"methods": ["GET"]}}],
+        },
     ]
 
 
 def test_egress_hosts_become_a_sidecar_that_also_reaches_istio_system():
-    sidecar = one(mesh_service_spec("product", service_args(egress_hosts=["shop/review.shop.svc.cluster.local"])), "Sidecar")["spec"]
+    sidecar = one(
+        mesh_service_spec("product", service_args(egress_hosts=["shop/review.shop.svc.cluster.local"])), "Sidecar"
+    )["spec"]
     assert sidecar["egress"] == [{"hosts": ["istio-system/*", "shop/review.shop.svc.cluster.local"]}]
     assert sidecar["workloadSelector"] == {"labels": {"app": "product"}}
 

@@ -1,9 +1,9 @@
 """Validation of component arguments: every problem at once, each with its key path."""
 
 import pytest
+
 from istio_mesh import args as a
 from istio_mesh.validation import ArgsError, check_shape, control_plane_problems, mesh_service_problems, port_name
-
 from tests.conftest import service_args
 
 
@@ -50,11 +50,17 @@ def test_booleans_are_not_accepted_as_numbers():
         ({"routes": [{"destinations": [{"version": "v1", "weight": 90}]}]}, "args.routes[0].destinations[0].weight"),
         ({"routes": [{"name": "all"}, {"name": "late", "match": [{"uri_prefix": "/a"}]}]}, "args.routes[0].match"),
         ({"routes": [{"match": [{"uri_prefix": "api"}]}]}, "args.routes[0].match[0].uri_prefix"),
-        ({"routes": [{"match": [{"headers": {"end-user": {"exact": "a", "prefix": "b"}}}]}]}, "args.routes[0].match[0].headers.end-user"),
+        (
+            {"routes": [{"match": [{"headers": {"end-user": {"exact": "a", "prefix": "b"}}}]}]},
+            "args.routes[0].match[0].headers.end-user",
+        ),
         ({"routes": [{"fault": {"delay_percent": 10}}]}, "args.routes[0].fault"),
         ({"routes": [{"fault": {"abort_status": 700}}]}, "args.routes[0].fault.abort_status"),
         ({"routes": [{"mirror": {"version": "v2"}}]}, "args.routes[0].mirror.version"),
-        ({"traffic_policy": {"outlier_detection": {"max_ejection_percent": 150}}}, "args.traffic_policy.outlier_detection.max_ejection_percent"),
+        (
+            {"traffic_policy": {"outlier_detection": {"max_ejection_percent": 150}}},
+            "args.traffic_policy.outlier_detection.max_ejection_percent",
+        ),
         ({"expose": {"gateway": "no-slash"}}, "args.expose.gateway"),
         ({"writable_paths": ["tmp"]}, "args.writable_paths[0]"),
         ({"run_as_user": 0}, "args.run_as_user"),
@@ -87,7 +93,12 @@ def test_a_port_name_starts_with_its_protocol():
 
 def test_control_plane_args_are_checked_for_meaning():
     problems = control_plane_problems(
-        {"version": "latest", "repository": "ftp://x", "istiod": {"replicas": 0}, "gateway": {"namespace": "istio-system"}},
+        {
+            "version": "latest",
+            "repository": "ftp://x",
+            "istiod": {"replicas": 0},
+            "gateway": {"namespace": "istio-system"},
+        },
         "istio",
     )
     assert paths(problems) == {"istio.version", "istio.repository", "istio.istiod.replicas", "istio.gateway.namespace"}

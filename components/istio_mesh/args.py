@@ -9,11 +9,11 @@ docstring states its default and why; the defaults themselves live in
 
 # No `from __future__ import annotations` here: the component analyzer needs
 # real annotations, not strings.
-from enum import Enum
+from enum import StrEnum
 from typing import Any, NotRequired, TypedDict
 
 
-class Protocol(str, Enum):
+class Protocol(StrEnum):
     """Application protocol of a port. Istio picks its proxy behaviour from it."""
 
     HTTP = "http"
@@ -26,7 +26,7 @@ class Protocol(str, Enum):
     """Opaque TCP: no HTTP routing, only L4 policy."""
 
 
-class LoadBalancer(str, Enum):
+class LoadBalancer(StrEnum):
     """How a proxy spreads requests over the endpoints of one destination."""
 
     ROUND_ROBIN = "ROUND_ROBIN"
@@ -39,7 +39,7 @@ class LoadBalancer(str, Enum):
     """The address the caller asked for, with no balancing."""
 
 
-class OutboundTrafficPolicy(str, Enum):
+class OutboundTrafficPolicy(StrEnum):
     """What a proxy does with traffic to hosts the mesh does not know."""
 
     ALLOW_ANY = "ALLOW_ANY"
@@ -48,7 +48,7 @@ class OutboundTrafficPolicy(str, Enum):
     """Block it: only services and ServiceEntries are reachable."""
 
 
-class MtlsMode(str, Enum):
+class MtlsMode(StrEnum):
     """What the server side of a proxy accepts."""
 
     STRICT = "STRICT"
@@ -57,7 +57,7 @@ class MtlsMode(str, Enum):
     """Mutual TLS and plain text, for a migration."""
 
 
-class GatewayServiceType(str, Enum):
+class GatewayServiceType(StrEnum):
     """Kubernetes Service type of the ingress gateway."""
 
     CLUSTER_IP = "ClusterIP"

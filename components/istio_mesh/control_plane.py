@@ -1,6 +1,6 @@
 """IstioControlPlane: Istio's Helm charts, in order, and the mesh-wide policies."""
 
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -42,7 +42,7 @@ class IstioControlPlane(pulumi.ComponentResource):
     gateway_status: pulumi.Output[str]
     """Helm status of the gateway release, "" without one."""
 
-    def __init__(self, name: str, args: IstioControlPlaneArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: IstioControlPlaneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         spec = control_plane_spec(args or {})
         super().__init__("istio-mesh:index:IstioControlPlane", name, {}, opts)
         deps = dependencies(opts)
@@ -77,7 +77,9 @@ class IstioControlPlane(pulumi.ComponentResource):
         validating and injecting webhooks."""
         self.releases = releases
         for manifest in spec.resources:
-            cr_opts = pulumi.ResourceOptions(parent=self, depends_on=[*deps, *self.ready], retain_on_delete=spec.protect)
+            cr_opts = pulumi.ResourceOptions(
+                parent=self, depends_on=[*deps, *self.ready], retain_on_delete=spec.protect
+            )
             register(name, manifest, cr_opts)
         self.namespace = pulumi.Output.from_input(spec.namespace)
         self.version = pulumi.Output.from_input(spec.version)

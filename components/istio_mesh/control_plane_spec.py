@@ -129,7 +129,9 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     chart_istiod, _ = _chart(repository, "istiod")
     releases = [
         ReleaseSpec("base", "istio-base", chart_base, repo, version, namespace, base_values, (), protect, protect),
-        ReleaseSpec("istiod", "istiod", chart_istiod, repo, version, namespace, istiod_values, ("base",), protect, False),
+        ReleaseSpec(
+            "istiod", "istiod", chart_istiod, repo, version, namespace, istiod_values, ("base",), protect, False
+        ),
     ]
     namespaces = [_namespace(namespace)]
     resources_out = [
@@ -148,7 +150,11 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
             {
                 **({"accessLogging": [{"providers": [{"name": "envoy"}]}]} if args.get("access_log", True) else {}),
                 "tracing": [
-                    {"randomSamplingPercentage": float(args.get("tracing_sampling_percent", d.TRACING_SAMPLING_PERCENT))}
+                    {
+                        "randomSamplingPercentage": float(
+                            args.get("tracing_sampling_percent", d.TRACING_SAMPLING_PERCENT)
+                        )
+                    }
                 ],
             },
         ),
@@ -172,7 +178,16 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
         )
         releases.append(
             ReleaseSpec(
-                "gateway", d.GATEWAY_RELEASE, chart_gateway, repo, version, gw_namespace, gateway_values, ("istiod",), protect, False
+                "gateway",
+                d.GATEWAY_RELEASE,
+                chart_gateway,
+                repo,
+                version,
+                gw_namespace,
+                gateway_values,
+                ("istiod",),
+                protect,
+                False,
             )
         )
         resources_out.append(_gateway(gateway, gw_namespace))

@@ -1,7 +1,5 @@
 """MeshNamespace: an application namespace on the mesh."""
 
-from typing import Optional
-
 import pulumi
 
 from istio_mesh._register import dependencies, register
@@ -19,12 +17,12 @@ class MeshNamespace(pulumi.ComponentResource):
     namespace_name: pulumi.Output[str]
     """The namespace's name, known once it exists: depend on it through this."""
 
-    def __init__(self, name: str, args: MeshNamespaceArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: MeshNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         spec = mesh_namespace_spec(name, args or {})
         super().__init__("istio-mesh:index:MeshNamespace", name, {}, opts)
         namespace = register(name, spec.namespace, pulumi.ResourceOptions(parent=self))
         policy_opts = pulumi.ResourceOptions(parent=self, depends_on=[*dependencies(opts), namespace])
         self.policies = [register(name, m, policy_opts) for m in spec.policies]
         self.resource = namespace
-        self.namespace_name = namespace.metadata.apply(lambda m: m["name"] if isinstance(m, dict) else m.name)
+        self.namespace_name = namespace.id.apply(lambda _: spec.name)
         self.register_outputs({"namespace_name": self.namespace_name})

@@ -1,7 +1,5 @@
 """MeshService: one microservice on the mesh."""
 
-from typing import Optional
-
 import pulumi
 
 from istio_mesh._register import dependencies, register
@@ -30,7 +28,7 @@ class MeshService(pulumi.ComponentResource):
     versions: pulumi.Output[list[str]]
     """The versions deployed."""
 
-    def __init__(self, name: str, args: MeshServiceArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: MeshServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         spec = mesh_service_spec(name, args)
         super().__init__("istio-mesh:index:MeshService", name, {}, opts)
         child_opts = pulumi.ResourceOptions(parent=self, depends_on=dependencies(opts))

@@ -66,7 +66,10 @@ def mesh_service_spec(name: str, args: Mapping[str, Any], path: str = "args") ->
     for version in args["versions"]:
         workloads += _version_workloads(svc, namespace, labels, version, args)
     workloads.append(_service(svc, namespace, labels, args["ports"]))
-    istio = [_destination_rule(svc, namespace, host, labels, args), _virtual_service(svc, namespace, host, labels, args)]
+    istio = [
+        _destination_rule(svc, namespace, host, labels, args),
+        _virtual_service(svc, namespace, host, labels, args),
+    ]
     if "allowed_callers" in args:
         istio.append(_authorization_policy(svc, namespace, labels, args["allowed_callers"]))
     if "egress_hosts" in args:
@@ -98,7 +101,12 @@ def _version_workloads(
         deployment_spec["replicas"] = replicas
     meta_labels = {**labels, **selector, "app.kubernetes.io/version": ver}
     objects: list[Manifest] = [
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(name, namespace, meta_labels), "spec": deployment_spec}
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": _meta(name, namespace, meta_labels),
+            "spec": deployment_spec,
+        }
     ]
     if replicas > 1 or autoscaling:
         objects.append(
@@ -156,7 +164,9 @@ def _volume_name(path: str) -> str:
     return f"writable-{cleaned}"[:63].rstrip("-")
 
 
-def _pod_spec(svc: str, selector: Mapping[str, str], version: Mapping[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
+def _pod_spec(
+    svc: str, selector: Mapping[str, str], version: Mapping[str, Any], args: Mapping[str, Any]
+) -> dict[str, Any]:
     uid = args.get("run_as_user", d.RUN_AS_USER)
     env = {**args.get("env", {}), **version.get("env", {})}
     writable = args.get("writable_paths", d.WRITABLE_PATHS)
@@ -239,7 +249,11 @@ def _traffic_policy(tp: Mapping[str, Any]) -> dict[str, Any]:
         out["loadBalancer"] = {"simple": tp["load_balancer"]}
     pool = tp.get("connection_pool")
     if pool:
-        tcp = {k2: pool[k] for k, k2 in (("max_connections", "maxConnections"), ("connect_timeout", "connectTimeout")) if k in pool}
+        tcp = {
+            k2: pool[k]
+            for k, k2 in (("max_connections", "maxConnections"), ("connect_timeout", "connectTimeout"))
+            if k in pool
+        }
         http = {
             k2: pool[k]
             for k, k2 in (
@@ -261,7 +275,9 @@ def _traffic_policy(tp: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _destination_rule(svc: str, namespace: str, host: str, labels: Mapping[str, str], args: Mapping[str, Any]) -> Manifest:
+def _destination_rule(
+    svc: str, namespace: str, host: str, labels: Mapping[str, str], args: Mapping[str, Any]
+) -> Manifest:
     # No `tls` here: Istio's auto mTLS then matches whatever PeerAuthentication
     # says, STRICT or PERMISSIVE, so the two cannot disagree.
     spec: dict[str, Any] = {"host": host}
@@ -274,7 +290,12 @@ def _destination_rule(svc: str, namespace: str, host: str, labels: Mapping[str, 
             subset["trafficPolicy"] = _traffic_policy(version["traffic_policy"])
         subsets.append(subset)
     spec["subsets"] = subsets
-    return {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": _meta(svc, namespace, labels), "spec": spec}
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "DestinationRule",
+        "metadata": _meta(svc, namespace, labels),
+        "spec": spec,
+    }
 
 
 def _string_match(sm: Mapping[str, str]) -> dict[str, str]:
@@ -307,7 +328,8 @@ def _http_route(index: int, route: Mapping[str, Any], host: str, port: int, args
     dests = route.get("destinations", [])
     if dests:
         out["route"] = [
-            {"destination": destination(x["version"]), "weight": x.get("weight", 100 if len(dests) == 1 else 0)} for x in dests
+            {"destination": destination(x["version"]), "weight": x.get("weight", 100 if len(dests) == 1 else 0)}
+            for x in dests
         ]
     else:
         out["route"] = [{"destination": destination(None)}]
@@ -318,13 +340,20 @@ def _http_route(index: int, route: Mapping[str, Any], host: str, port: int, args
         **args.get("retries", {}),
         **route.get("retries", {}),
     }
-    out["retries"] = {"attempts": retries["attempts"], "perTryTimeout": retries["per_try_timeout"], "retryOn": retries["retry_on"]}
+    out["retries"] = {
+        "attempts": retries["attempts"],
+        "perTryTimeout": retries["per_try_timeout"],
+        "retryOn": retries["retry_on"],
+    }
     out["timeout"] = route.get("timeout", args.get("timeout", d.ROUTE_TIMEOUT))
     fault = route.get("fault")
     if fault:
         out["fault"] = {}
         if "delay" in fault:
-            out["fault"]["delay"] = {"fixedDelay": fault["delay"], "percentage": {"value": float(fault.get("delay_percent", 100))}}
+            out["fault"]["delay"] = {
+                "fixedDelay": fault["delay"],
+                "percentage": {"value": float(fault.get("delay_percent", 100))},
+            }
         if "abort_status" in fault:
             out["fault"]["abort"] = {
                 "httpStatus": fault["abort_status"],
@@ -336,7 +365,9 @@ def _http_route(index: int, route: Mapping[str, Any], host: str, port: int, args
     return out
 
 
-def _virtual_service(svc: str, namespace: str, host: str, labels: Mapping[str, str], args: Mapping[str, Any]) -> Manifest:
+def _virtual_service(
+    svc: str, namespace: str, host: str, labels: Mapping[str, str], args: Mapping[str, Any]
+) -> Manifest:
     first = args["ports"][0]
     port = first["port"]
     routes = args.get("routes") or [{"name": "default"}]
@@ -350,13 +381,22 @@ def _virtual_service(svc: str, namespace: str, host: str, labels: Mapping[str, s
         spec["tcp"] = [{"route": [{"destination": {"host": host, "port": {"number": port}}}]}]
     else:
         spec["http"] = [_http_route(i, r, host, port, args) for i, r in enumerate(routes)]
-    return {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": _meta(svc, namespace, labels), "spec": spec}
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": _meta(svc, namespace, labels),
+        "spec": spec,
+    }
 
 
-def _authorization_policy(svc: str, namespace: str, labels: Mapping[str, str], callers: list[Mapping[str, Any]]) -> Manifest:
+def _authorization_policy(
+    svc: str, namespace: str, labels: Mapping[str, str], callers: list[Mapping[str, Any]]
+) -> Manifest:
     rules = []
     for caller in sorted(callers, key=lambda c: (c["namespace"], c["service_account"])):
-        rule: dict[str, Any] = {"from": [{"source": {"principals": [principal(caller["namespace"], caller["service_account"])]}}]}
+        rule: dict[str, Any] = {
+            "from": [{"source": {"principals": [principal(caller["namespace"], caller["service_account"])]}}]
+        }
         operation = {k: caller[k] for k in ("methods", "paths") if caller.get(k)}
         if operation:
             rule["to"] = [{"operation": operation}]

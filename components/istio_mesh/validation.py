@@ -25,7 +25,9 @@ DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")
 QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$")
 VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$")
 HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
-EGRESS_HOST = re.compile(r"^(\*|\.|[a-z0-9]([-a-z0-9]*[a-z0-9])?)/(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
+EGRESS_HOST = re.compile(
+    r"^(\*|\.|[a-z0-9]([-a-z0-9]*[a-z0-9])?)/(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$"
+)
 HOST = re.compile(r"^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
 
 
@@ -75,9 +77,7 @@ def _type_name(typ: Any) -> str:
         return "an object"
     if isinstance(typ, type) and issubclass(typ, Enum):
         return "one of " + ", ".join(str(m.value) for m in typ)
-    return {str: "text", int: "a whole number", float: "a number", bool: "true or false"}.get(
-        typ, str(typ)
-    )
+    return {str: "text", int: "a whole number", float: "a number", bool: "true or false"}.get(typ, str(typ))
 
 
 def _got(value: Any) -> str:
@@ -112,9 +112,7 @@ def check_shape(value: Any, typ: Any, path: str) -> list[Problem]:
         if not isinstance(value, Mapping):
             return [Problem(path, f"expected {_type_name(typ)}, got {_got(value)}")]
         _, item = get_args(typ)
-        problems = [
-            Problem(_join(path, str(k)), "keys must be text") for k in value if not isinstance(k, str)
-        ]
+        problems = [Problem(_join(path, str(k)), "keys must be text") for k in value if not isinstance(k, str)]
         return problems + [p for k, v in value.items() for p in check_shape(v, item, _join(path, str(k)))]
     if isinstance(typ, type) and issubclass(typ, Enum):
         allowed = [m.value for m in typ]
@@ -309,7 +307,7 @@ def mesh_service_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
     for key in ("replicas",):
         if key in args:
             problems += _range(args[key], 0, 1000, _join(path, key))
-    for key, val in args.get("env", {}).items():
+    for key, _val in args.get("env", {}).items():
         problems += _pattern(key, ENV_NAME, _join(_join(path, "env"), key), "a C identifier")
     if "resources" in args:
         problems += _resources(args["resources"], _join(path, "resources"))
@@ -369,7 +367,10 @@ def mesh_service_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
         )
     for i, host in enumerate(args.get("egress_hosts", [])):
         problems += _pattern(
-            host, EGRESS_HOST, _join(_join(path, "egress_hosts"), i), '"<namespace>/<host>", "*/<host>" or "<namespace>/*"'
+            host,
+            EGRESS_HOST,
+            _join(_join(path, "egress_hosts"), i),
+            '"<namespace>/<host>", "*/<host>" or "<namespace>/*"',
         )
     if "autoscaling" in args:
         auto = args["autoscaling"]

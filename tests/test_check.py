@@ -1,0 +1,163 @@
+"""`check`: one broken fixture per finding, each caught with its code; real stacks are clean."""
+
+import copy
+import json
+
+import pulumi
+import pytest
+import yaml
+
+from istio_mesh import IstioControlPlane, MeshService
+from istio_mesh._register import register
+from mesh.__main__ import main
+from mesh.check import check
+from tests.conftest import run_program, service_args
+
+
+def codes(run, declared=None):
+    return {f.code for f in check(run, declared=declared)}
+
+
+def mesh_with(extra=None, service=None, ordered=True):
+    """A control plane, one service, and extra manifests registered beside it."""
+
+    def program():
+        cp = IstioControlPlane("istio", {})
+        opts = pulumi.ResourceOptions(depends_on=cp.ready) if ordered else None
+        MeshService(
+            "review",
+            service or service_args(versions=[{"name": "v1", "image": "a:1"}, {"name": "v2", "image": "a:2"}]),
+            opts,
+        )
+        for i, manifest in enumerate(extra or []):
+            register(f"extra{i}", manifest, pulumi.ResourceOptions(depends_on=cp.ready))
+
+    return run_program(program)
+
+
+def vs(name, http, hosts=("review.shop.svc.cluster.local",)):
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": name, "namespace": "shop"},
+        "spec": {"hosts": list(hosts), "http": http},
+    }
+
+
+DEST = {"host": "review.shop.svc.cluster.local", "port": {"number": 9080}}
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_real_stacks_check_clean(stacks, stack):
+    run = stacks[stack]
+    assert check(run, declared=run.declared_calls) == []
+
+
+def test_a_clean_fixture_has_no_findings():
+    assert codes(mesh_with()) == set()
+
+
+def test_a_destination_to_an_unknown_host_or_subset_is_ist0101():
+    extra = [
+        vs("other", [{"route": [{"destination": {**DEST, "subset": "v9"}}]}], hosts=["other.example.com"]),
+        vs(
+            "third",
+            [{"route": [{"destination": {"host": "nowhere.shop.svc.cluster.local"}}]}],
+            hosts=["third.example.com"],
+        ),
+    ]
+    findings = [f for f in check(mesh_with(extra)) if f.code == "IST0101"]
+    assert {f.path for f in findings} == {
+        "spec.http[0].route[0].destination.subset",
+        "spec.http[0].route[0].destination.host",
+    }
+
+
+def test_two_mesh_virtual_services_for_one_host_are_ist0109():
+    assert "IST0109" in codes(mesh_with([vs("dup", [{"route": [{"destination": DEST}]}])]))
+
+
+def test_a_destination_without_port_on_a_multi_port_service_is_ist0112():
+    service = service_args(ports=[{"port": 9080}, {"port": 9090, "name": "admin"}])
+    extra = [vs("other", [{"route": [{"destination": {"host": DEST["host"]}}]}], hosts=["x.example.com"])]
+    assert "IST0112" in codes(mesh_with(extra, service=service))
+
+
+def test_a_port_name_without_protocol_is_ist0118():
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "legacy", "namespace": "shop"},
+        "spec": {"selector": {"app": "legacy"}, "ports": [{"name": "web", "port": 80}]},
+    }
+    assert "IST0118" in codes(mesh_with([svc]))
+
+
+def test_both_injection_labels_on_a_namespace_is_ist0123():
+    ns = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "both", "labels": {"istio-injection": "enabled", "istio.io/rev": "a"}},
+    }
+    assert "IST0123" in codes(mesh_with([ns]))
+
+
+def test_a_route_after_a_catch_all_is_ist0130():
+    extra = [
+        vs(
+            "late",
+            [
+                {"route": [{"destination": DEST}]},
+                {"match": [{"uri": {"prefix": "/a"}}], "route": [{"destination": DEST}]},
+            ],
+            hosts=["late.example.com"],
+        )
+    ]
+    assert "IST0130" in codes(mesh_with(extra))
+
+
+def test_a_subset_that_selects_no_pod_is_ist0173():
+    dr = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "DestinationRule",
+        "metadata": {"name": "ghost", "namespace": "shop"},
+        "spec": {"host": "review", "subsets": [{"name": "v7", "labels": {"version": "v7"}}]},
+    }
+    assert "IST0173" in codes(mesh_with([dr]))
+
+
+def test_workloads_and_custom_resources_not_ordered_after_the_control_plane_are_found():
+    assert {"MESH0101", "MESH0102"} <= codes(mesh_with(ordered=False))
+
+
+def test_a_schema_violation_is_mesh0001():
+    bad = vs("bad", [{"route": [{"destination": DEST}], "retries": {"attempts": "many"}}], hosts=["bad.example.com"])
+    assert "MESH0001" in codes(mesh_with([bad]))
+
+
+def test_policies_that_block_a_declared_call_or_admit_an_undeclared_one_are_found(stacks):
+    run = copy.deepcopy(stacks["dev"])
+    assert {"MESH0201"} <= codes(run, declared={("product", "review"), ("review", "rating"), ("rating", "product")})
+    open_run = mesh_with()
+    assert codes(open_run, declared=set()) == set()  # a single workload has nobody to call
+
+
+def test_check_exits_zero_for_a_clean_stack_and_prints_json(capsys):
+    assert main(["check", "prod", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_check_fails_on_an_error(tmp_path, capsys):
+    from mesh.offline import PROJECT_DIR
+
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    stack = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
+    # Without default-deny, a service nobody calls has no policy and admits anyone.
+    stack["config"]["service-mesh:default_deny"] = False
+    stack["config"]["service-mesh:services"].append(
+        {"name": "audit", "ports": [{"port": 80}], "versions": [{"name": "v1", "image": "a:1"}]}
+    )
+    (tmp_path / "Pulumi.open.yaml").write_text(yaml.safe_dump(stack))
+    code = main(["--project-dir", str(tmp_path), "check", "open"])
+    out = capsys.readouterr().out
+    assert code == 1 and "MESH0202" in out
