@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mesh.offline import HELM_RELEASE, OfflineRun, Registration, object_name
-from mesh.schemas import KUBERNETES_VERSION, crd_path, is_istio, istio_schemas, kubernetes_errors
+from mesh.schemas import CRDS_ENV, KUBERNETES_VERSION, crd_path, is_istio, istio_schemas, kubernetes_errors
 
 PROTOCOL_PREFIXES = ("http", "http2", "https", "grpc", "grpc-web", "tcp", "tls", "mongo", "mysql", "redis", "udp")
 
@@ -51,31 +51,35 @@ def schema_findings(
     findings = []
     path = crd_path(crds)
     schemas = istio_schemas(path) if path.exists() else None
+    unchecked = 0
     for reg in run.custom():
         if reg.type == HELM_RELEASE:
             continue
         manifest = _manifest(reg)
-        if is_istio(manifest):
-            if schemas is None:
-                findings.append(
-                    Finding(
-                        "MESH0002",
-                        "warning",
-                        _ref(reg),
-                        "",
-                        f"Istio CRDs not found at {path}; not validated",
-                        "pass --crds or set $MESH_ISTIO_CRDS",
-                    )
-                )
-                continue
-            errors = schemas.errors(manifest)
-        else:
-            errors = kubernetes_errors(manifest, kubernetes_version)
+        if is_istio(manifest) and schemas is None:
+            unchecked += 1
+            continue
+        errors = (
+            schemas.errors(manifest)
+            if schemas and is_istio(manifest)
+            else kubernetes_errors(manifest, kubernetes_version)
+        )
         for err in errors:
             field, _, message = err.partition(": ")
             findings.append(
                 Finding("MESH0001", "error", _ref(reg), field, message, "fix the field to match the kind's schema")
             )
+    if unchecked:
+        findings.append(
+            Finding(
+                "MESH0002",
+                "warning",
+                "(stack)",
+                "",
+                f"Istio CRDs not found at {path}: {unchecked} Istio objects not schema-checked",
+                f"pass --crds or set ${CRDS_ENV}",
+            )
+        )
     return findings
 
 

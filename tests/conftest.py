@@ -7,6 +7,10 @@ from typing import Any
 import pytest
 
 from mesh.offline import OfflineRun, run, run_stack
+from mesh.schemas import crd_path
+
+CRDS = crd_path()
+needs_crds = pytest.mark.skipif(not CRDS.exists(), reason=f"Istio CRDs not found at {CRDS}; set MESH_ISTIO_CRDS")
 
 BASE_SERVICE: dict[str, Any] = {
     "namespace": "shop",

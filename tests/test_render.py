@@ -4,10 +4,8 @@ import pytest
 import yaml
 
 from mesh import render
-from mesh.schemas import crd_path, is_istio, istio_schemas, kubernetes_errors
-
-CRDS = crd_path()
-needs_crds = pytest.mark.skipif(not CRDS.exists(), reason=f"Istio CRDs not found at {CRDS}; set MESH_ISTIO_CRDS")
+from mesh.schemas import is_istio, istio_schemas, kubernetes_errors
+from tests.conftest import CRDS, needs_crds
 
 
 def test_render_writes_one_stable_file_per_object_and_the_outputs(stacks, tmp_path):
