@@ -143,14 +143,19 @@ def run(program: Callable[[], Mapping[str, Any]], config: Mapping[str, str], sta
     """Run ``program`` under mocks with ``config`` (full keys, string values, as the CLI passes them)."""
     result = OfflineRun()
     mocks = MeshMocks()
+    # A fresh root stack per run, so that one run's exports never leak into the next.
+    pulumi.runtime.settings.reset_options(project=PROJECT, stack=stack, preview=False)
     pulumi.runtime.set_all_config(dict(config), [])
     pulumi.runtime.set_mocks(
         mocks, project=PROJECT, stack=stack, preview=False, monitor=_RecordingMonitor(mocks, result)
     )
 
     def body() -> pulumi.Output[None]:
-        outputs = program()
-        return pulumi.Output.from_input(dict(outputs)).apply(result.outputs.update)
+        outputs = dict(program())
+        # What the program exported with pulumi.export, as the CLI would show it.
+        root = pulumi.runtime.settings.get_root_resource()
+        exported = dict(getattr(root, "outputs", {}) or {})
+        return pulumi.Output.from_input({**exported, **outputs}).apply(result.outputs.update)
 
     pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
     return result

@@ -10,16 +10,16 @@ from mesh.program import main
 
 
 def test_the_entry_point_builds_the_dev_stack_and_exports_its_outputs():
-    config = stack_config("dev")
-    result = run(lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py")) and {}, config, "dev")
+    result = run(lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py")) and {}, stack_config("dev"), "dev")
     assert len(result.find("Deployment")) == 3
-    stack_outputs = None
-    # pulumi.export records on the root stack; the program's own return is the same map.
-    from mesh.program import build, read_config
+    assert result.outputs["services"]["product"] == "product.shop-dev.svc.cluster.local:8080"
+    assert result.outputs["istio_version"] == "1.30.3" and result.outputs["istio_status"] == "deployed"
+    assert result.outputs["namespaces"] == ["shop-dev"]
 
-    stack_outputs = run(lambda: build(read_config()), config, "dev").outputs
-    assert stack_outputs["services"]["product"] == "product.shop-dev.svc.cluster.local:8080"
-    assert stack_outputs["istio_version"] == "1.30.3" and stack_outputs["istio_status"] == "deployed"
+
+def test_exports_of_one_run_do_not_leak_into_the_next():
+    run(lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py")) and {}, stack_config("dev"), "dev")
+    assert run(lambda: {}, {}, "empty").outputs == {}
 
 
 def test_bad_config_stops_the_program_with_every_problem_and_no_traceback():
