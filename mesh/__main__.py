@@ -13,6 +13,7 @@ from istio_mesh import ArgsError
 from mesh import render
 from mesh.check import check, format_text
 from mesh.offline import PROJECT_DIR, StackFileError, run_stack
+from mesh.program import AnalysisError
 from mesh.schemas import KUBERNETES_VERSION
 
 
@@ -35,10 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     p_check.add_argument("--kubernetes-version", default=KUBERNETES_VERSION, help="default: %(default)s")
     args = parser.parse_args(argv)
     try:
-        run = run_stack(args.stack, args.project_dir)
+        # check reports the analysis as findings; render stops on it, as `pulumi preview` does.
+        run = run_stack(args.stack, args.project_dir, analysis=args.command == "render")
     except (ArgsError, StackFileError) as err:
         print(f"error: stack {args.stack!r}: {err}", file=sys.stderr)
         return 2
+    except AnalysisError as err:
+        print(f"error: stack {args.stack!r}: {err}", file=sys.stderr)
+        return 1
     if args.command == "render":
         out = args.out or Path("rendered") / args.stack
         files = render.write(run, out)

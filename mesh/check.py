@@ -110,7 +110,7 @@ def _fqdn(host: str, namespace: str) -> str:
     return host
 
 
-def mesh_findings(run: OfflineRun) -> list[Finding]:
+def mesh_findings(run: OfflineRun, ordering: bool = True) -> list[Finding]:
     """Istio analyzer's cases, found before a cluster would."""
     findings: list[Finding] = []
     services = _services(run)
@@ -206,7 +206,8 @@ def mesh_findings(run: OfflineRun) -> list[Finding]:
                     "keep one injection label",
                 )
             )
-    findings += ordering_findings(run)
+    if ordering:
+        findings += ordering_findings(run)
     return findings
 
 
@@ -381,6 +382,35 @@ def authorization_findings(run: OfflineRun, declared: Iterable[tuple[str, str]])
     return findings
 
 
+def planned_run(manifests: Iterable[Mapping[str, Any]]) -> OfflineRun:
+    """Manifests not yet registered, seen as a run, so that the same analysis applies."""
+    run = OfflineRun()
+    for i, manifest in enumerate(manifests):
+        meta = manifest.get("metadata", {})
+        run.registrations.append(
+            Registration(
+                type=f"planned:{manifest['apiVersion']}:{manifest['kind']}",
+                name=str(meta.get("name", i)),
+                urn=f"planned::{i}",
+                parent="",
+                dependencies=(),
+                protect=False,
+                retain_on_delete=False,
+                custom=True,
+                inputs=dict(manifest),
+            )
+        )
+    return run
+
+
+def preflight(manifests: Iterable[Mapping[str, Any]], declared: Iterable[tuple[str, str]]) -> list[Finding]:
+    """The mesh analysis on manifests before anything is registered (ordering aside,
+    which only registrations show)."""
+    run = planned_run(manifests)
+    findings = mesh_findings(run, ordering=False) + authorization_findings(run, declared)
+    return sorted(set(findings), key=lambda f: (f.severity != "error", f.object, f.code, f.path))
+
+
 def check(
     run: OfflineRun,
     crds: str | None = None,
@@ -394,13 +424,15 @@ def check(
     return sorted(set(findings), key=lambda f: (f.severity != "error", f.object, f.code, f.path))
 
 
+def format_finding(f: Finding) -> str:
+    """One finding for a person."""
+    return f"{f.severity.upper():7} {f.code}  {f.object}  {f.path}\n        {f.message}\n        fix: {f.fix}"
+
+
 def format_text(stack: str, run: OfflineRun, findings: list[Finding]) -> str:
     """Findings for a person."""
     errors = sum(f.severity == "error" for f in findings)
-    lines = [
-        f"{f.severity.upper():7} {f.code}  {f.object}  {f.path}\n        {f.message}\n        fix: {f.fix}"
-        for f in findings
-    ]
+    lines = [format_finding(f) for f in findings]
     lines.append(
         f"stack {stack!r}: {len(run.custom())} objects checked, {errors} errors, {len(findings) - errors} warnings"
     )

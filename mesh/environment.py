@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from istio_mesh import defaults as d
-from istio_mesh.control_plane_spec import control_plane_spec
-from istio_mesh.service_spec import service_host
+from istio_mesh.control_plane_spec import Manifest, control_plane_spec
+from istio_mesh.namespace_spec import mesh_namespace_spec
+from istio_mesh.service_spec import mesh_service_spec, service_host
 from mesh.config import StackConfig
 
 CONTROL_PLANE = "istio"
@@ -84,3 +85,16 @@ def plan_environment(cfg: StackConfig) -> EnvironmentPlan:
             )
         services[svc.name] = args
     return EnvironmentPlan(control_plane=dict(cfg.istio), namespaces=namespaces, services=services)
+
+
+def planned_manifests(plan: EnvironmentPlan) -> list[Manifest]:
+    """Every Kubernetes and Istio object the plan's components will register."""
+    cp = control_plane_spec(plan.control_plane)
+    manifests = [*cp.namespaces, *cp.resources]
+    for name, ns_args in plan.namespaces.items():
+        ns = mesh_namespace_spec(name, ns_args)
+        manifests += [ns.namespace, *ns.policies]
+    for name, svc_args in plan.services.items():
+        svc = mesh_service_spec(name, svc_args)
+        manifests += [*svc.workloads, *svc.istio]
+    return manifests

@@ -195,18 +195,23 @@ def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
     return config
 
 
-def run_stack(stack: str, project_dir: Path = PROJECT_DIR) -> OfflineRun:
-    """Run the real program for a stack offline; raises ConfigError on bad config."""
+def run_stack(stack: str, project_dir: Path = PROJECT_DIR, *, analysis: bool = True) -> OfflineRun:
+    """Run the real program for a stack offline. Raises ConfigError on bad config and,
+    with ``analysis``, AnalysisError when the mesh analysis finds errors, in both cases
+    before anything is registered."""
     from mesh.config import load
-    from mesh.program import build, read_config
+    from mesh.environment import plan_environment
+    from mesh.program import analyse, build, read_config
 
     config = stack_config(stack, project_dir)
     # Validate before the mock runtime starts, so bad config registers nothing.
     prefix = f"{PROJECT}:"
     cfg = load({k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)})
+    if analysis:
+        analyse(cfg, plan_environment(cfg))
 
     def program() -> Mapping[str, Any]:
-        return build(read_config())
+        return build(read_config(), analysis=False)
 
     result = run(program, config, stack)
     result.declared_calls = {(s.name, c.service) for s in cfg.services for c in s.calls}

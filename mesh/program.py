@@ -12,8 +12,9 @@ from istio_mesh import (
     MeshService,
     MeshServiceArgs,
 )
+from mesh.check import format_finding, preflight
 from mesh.config import PROJECT, StackConfig, load
-from mesh.environment import CONTROL_PLANE, plan_environment
+from mesh.environment import CONTROL_PLANE, EnvironmentPlan, plan_environment, planned_manifests
 
 
 def project_config() -> dict[str, Any]:
@@ -30,9 +31,30 @@ def read_config() -> StackConfig:
     return load(project_config())
 
 
-def build(cfg: StackConfig) -> dict[str, Any]:
-    """Register the environment; return its stack outputs."""
+class AnalysisError(ValueError):
+    """The mesh analysis found errors in what the program would register."""
+
+
+def analyse(cfg: StackConfig, plan: EnvironmentPlan) -> None:
+    """Run ``check``'s mesh analysis on the planned objects: warnings go to Pulumi's
+    log, errors stop the run before anything is registered."""
+    declared = {(s.name, c.service) for s in cfg.services for c in s.calls}
+    findings = preflight(planned_manifests(plan), declared)
+    for finding in findings:
+        if finding.severity != "error":
+            pulumi.log.warn(format_finding(finding))
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        listed = "\n".join(format_finding(f) for f in errors)
+        raise AnalysisError(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in the planned mesh:\n{listed}")
+
+
+def build(cfg: StackConfig, *, analysis: bool = True) -> dict[str, Any]:
+    """Analyse (unless ``analysis`` is off, as ``check`` does its own), then register
+    the environment; return its stack outputs."""
     plan = plan_environment(cfg)
+    if analysis:
+        analyse(cfg, plan)
     control_plane = IstioControlPlane(CONTROL_PLANE, cast(IstioControlPlaneArgs, plan.control_plane))
     ready = control_plane.ready
     namespaces = {
@@ -61,7 +83,8 @@ def main() -> None:
     """Entry point under the Pulumi CLI: bad config stops the run with its problems, no traceback."""
     try:
         cfg = read_config()
-    except ValueError as err:  # ConfigError, and ArgsError from a component
+        outputs = build(cfg)
+    except ValueError as err:  # ConfigError, ArgsError from a component, AnalysisError
         raise pulumi.RunError(str(err)) from None
-    for key, value in build(cfg).items():
+    for key, value in outputs.items():
         pulumi.export(key, value)

@@ -1,5 +1,6 @@
 """`__main__.py` as the CLI runs it: config in, resources and exports out; bad config stops cleanly."""
 
+import json
 import runpy
 
 import pulumi
@@ -29,3 +30,47 @@ def test_bad_config_stops_the_program_with_every_problem_and_no_traceback():
     message = str(err.value)
     assert "service-mesh:namespace" in message and "service-mesh:replicas" in message
     assert message.startswith("2 problems in the stack config")
+
+
+def two_entries_on_one_host():
+    """A valid config whose mesh is not: two entry services claim the same gateway host."""
+    config = stack_config("dev")
+    services = json.loads(config["service-mesh:services"])
+    services[1]["entry"] = True
+    config["service-mesh:services"] = json.dumps(services)
+    config["service-mesh:istio"] = json.dumps(
+        {**json.loads(config["service-mesh:istio"]), "gateway": {"hosts": ["shop.example.com"]}}
+    )
+    return config
+
+
+def test_the_mesh_analysis_stops_the_program_before_anything_is_registered():
+    with pytest.raises(pulumi.RunError, match="IST0109") as err:
+        run(lambda: main() or {}, two_entries_on_one_host(), "dev")
+    assert "shop.example.com" in str(err.value)
+    assert "error" in str(err.value).lower()
+
+
+def test_the_analysis_registers_nothing_when_it_fails():
+    from mesh.program import AnalysisError, build, read_config
+
+    recorded = []
+
+    def program():
+        with pytest.raises(AnalysisError):
+            build(read_config())
+        return {}
+
+    recorded = run(program, two_entries_on_one_host(), "dev").registrations
+    assert recorded == []
+
+
+def test_analysis_warnings_go_to_pulumis_log(monkeypatch):
+    from mesh import program as prog
+    from mesh.check import Finding
+
+    warned = []
+    monkeypatch.setattr(prog.pulumi.log, "warn", lambda msg, *a, **k: warned.append(msg))
+    monkeypatch.setattr(prog, "preflight", lambda *a: [Finding("IST0118", "warning", "Service/x/y", "spec", "m", "f")])
+    run(lambda: prog.build(prog.read_config()), stack_config("dev"), "dev")
+    assert warned and "IST0118" in warned[0]
