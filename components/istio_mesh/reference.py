@@ -1,0 +1,94 @@
+"""The package's schema, as Pulumi's component analyzer derives it, and its docs.
+
+``python -m istio_mesh.reference`` rewrites ``schema.json`` and the argument
+reference in ``README.md`` beside the package; tests fail when either is stale,
+so a change to the public API always shows up as a diff.
+"""
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pulumi.provider.experimental.component import ComponentProvider
+
+from istio_mesh import IstioControlPlane, MeshNamespace, MeshService, __version__
+
+PACKAGE = "istio-mesh"
+COMPONENTS = [IstioControlPlane, MeshNamespace, MeshService]
+ROOT = Path(__file__).resolve().parent.parent
+START, END = "<!-- reference:start -->", "<!-- reference:end -->"
+
+
+def provider() -> ComponentProvider:
+    """The provider that hosts the components, as `pulumi package add` runs it."""
+    return ComponentProvider(list(COMPONENTS), PACKAGE, version=__version__)
+
+
+def schema() -> dict[str, Any]:
+    """The package schema."""
+    text = provider().schema
+    assert text is not None
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def _type(prop: dict[str, Any]) -> str:
+    if "$ref" in prop:
+        return str(prop["$ref"]).rsplit(":", 1)[-1].removeprefix("#/types/").replace("pulumi.json#/", "")
+    if prop.get("type") == "array":
+        return f"list[{_type(prop['items'])}]"
+    if prop.get("type") == "object" and "additionalProperties" in prop:
+        return f"map[{_type(prop['additionalProperties'])}]"
+    return str(prop.get("type", "any"))
+
+
+def _cell(text: str | None) -> str:
+    return " ".join((text or "").split()).replace("|", "\\|")
+
+
+def _table(props: dict[str, Any], required: list[str]) -> list[str]:
+    lines = ["| input | type | required | meaning and default |", "|---|---|---|---|"]
+    for name, prop in props.items():
+        lines.append(
+            f"| `{name}` | {_type(prop)} | {'yes' if name in required else ''} | {_cell(prop.get('description'))} |"
+        )
+    return lines
+
+
+def markdown(sch: dict[str, Any]) -> str:
+    """Every component's inputs and outputs and every type, as Markdown."""
+    lines: list[str] = []
+    for token, res in sch["resources"].items():
+        lines += [f"### {token.rsplit(':', 1)[-1]} (`{token}`)", "", _cell(res.get("description")), ""]
+        lines += [*_table(res.get("inputProperties", {}), res.get("requiredInputs", [])), ""]
+        outputs = ", ".join(f"`{k}` ({_type(v)})" for k, v in res.get("properties", {}).items())
+        lines += [f"Outputs: {outputs}", ""]
+    for token, typ in sorted(sch["types"].items()):
+        lines += [f"#### {token.rsplit(':', 1)[-1]}", "", _cell(typ.get("description")), ""]
+        if "enum" in typ:
+            lines += [f"- `{e['value']}`: {_cell(e.get('description'))}" for e in typ["enum"]] + [""]
+        else:
+            lines += [*_table(typ.get("properties", {}), typ.get("required", [])), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def readme_with(readme: str, reference: str) -> str:
+    """The README with its reference section replaced."""
+    head, _, rest = readme.partition(START)
+    _, _, tail = rest.partition(END)
+    return f"{head}{START}\n{reference}{END}{tail}"
+
+
+def main() -> int:
+    """Rewrite schema.json and the README's reference."""
+    sch = schema()
+    (ROOT / "schema.json").write_text(json.dumps(sch, indent=2, sort_keys=True) + "\n")
+    readme = ROOT / "README.md"
+    readme.write_text(readme_with(readme.read_text(), markdown(sch)))
+    print(f"wrote {ROOT / 'schema.json'} and the reference in {readme}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
