@@ -1,9 +1,13 @@
 """The committed schema and the README's reference match the code."""
 
 import json
+from pathlib import Path
 
 from istio_mesh import defaults
-from istio_mesh.reference import END, ROOT, START, markdown, schema
+from istio_mesh.reference import END, START, markdown, schema
+
+# The source folder beside these tests, whether the package is installed or editable.
+ROOT = Path(__file__).resolve().parent.parent
 
 HINT = "the public API changed: run `python -m istio_mesh.reference` in components/ and commit the diff"
 
