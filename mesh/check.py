@@ -91,14 +91,19 @@ def _services(run: OfflineRun) -> dict[str, Registration]:
     return out
 
 
-def _pod_labels(run: OfflineRun) -> list[tuple[str, dict[str, str]]]:
-    return [
-        (
-            reg.inputs["metadata"].get("namespace", "default"),
-            reg.inputs["spec"]["template"]["metadata"].get("labels", {}),
+def _pods_by_service(run: OfflineRun, services: Mapping[str, Registration]) -> dict[str, list[dict[str, str]]]:
+    """Pod labels of the Deployments each Service (by host) selects."""
+    by_ns: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for reg in run.find("Deployment"):
+        by_ns[reg.inputs["metadata"].get("namespace", "default")].append(
+            reg.inputs["spec"]["template"]["metadata"].get("labels", {})
         )
-        for reg in run.find("Deployment")
-    ]
+    out: dict[str, list[dict[str, str]]] = {}
+    for host, svc in services.items():
+        selector = svc.inputs["spec"].get("selector") or {}
+        pods = by_ns.get(svc.inputs["metadata"].get("namespace", "default"), [])
+        out[host] = [p for p in pods if selector and all(p.get(k) == v for k, v in selector.items())]
+    return out
 
 
 def _fqdn(host: str, namespace: str) -> str:
@@ -115,16 +120,14 @@ def mesh_findings(run: OfflineRun, ordering: bool = True) -> list[Finding]:
     findings: list[Finding] = []
     services = _services(run)
     subsets: dict[str, set[str]] = defaultdict(set)
-    pods = _pod_labels(run)
+    pods = _pods_by_service(run, services)
     for dr in run.find("DestinationRule"):
         ns = dr.inputs["metadata"].get("namespace", "default")
         host = _fqdn(dr.inputs["spec"]["host"], ns)
         for i, subset in enumerate(dr.inputs["spec"].get("subsets", [])):
             subsets[host].add(subset["name"])
             labels = subset.get("labels", {})
-            if not any(
-                pns == ns and all(pl.get(k) == v for k, v in labels.items()) and pl.get("app") for pns, pl in pods
-            ):
+            if not any(all(p.get(k) == v for k, v in labels.items()) for p in pods.get(host, [])):
                 findings.append(
                     Finding(
                         "IST0173",
@@ -308,77 +311,141 @@ def workload_identities(run: OfflineRun) -> dict[str, tuple[str, str, dict[str, 
     return out
 
 
-def allowed(run: OfflineRun, caller: tuple[str, str], callee_app: str) -> bool:
-    """Whether Istio's ALLOW/DENY semantics admit any request from identity ``caller`` to ``callee_app``.
+@dataclass(frozen=True)
+class Admission:
+    """Which peer identities Istio's authorization admits to one workload."""
 
-    Computed from the rendered AuthorizationPolicies alone: DENY first, then, if any
-    ALLOW policy applies to the workload, at least one rule must match.
-    """
-    ns, _sa, labels = workload_identities(run)[callee_app]
-    applicable = []
+    anyone: bool
+    """Any peer identity (no ALLOW policy applies, or one admits all)."""
+    principals: frozenset[tuple[str, str]]
+    """(namespace, service account) pairs admitted by name."""
+    denied: frozenset[tuple[str, str]]
+    """Identities a DENY rule blocks for every request."""
+    deny_all: bool
+    """A DENY rule blocks every peer for every request."""
+
+    def admits(self, identity: tuple[str, str]) -> bool:
+        """Whether some request from ``identity`` gets through."""
+        if self.deny_all or identity in self.denied:
+            return False
+        return self.anyone or identity in self.principals
+
+
+def _identities(source: Mapping[str, Any]) -> tuple[bool, set[tuple[str, str]]]:
+    """(any peer, named peers) a rule source matches on peer identity alone."""
+    principals = source.get("principals")
+    if principals is None:
+        return True, set()
+    named = set()
+    for p in principals:
+        if p == "*":
+            return True, set()
+        m = _PRINCIPAL.match(p)
+        if m:
+            named.add((m.group(1), m.group(2)))
+    return False, named
+
+
+def _policies_by_namespace(run: OfflineRun) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for reg in run.find("AuthorizationPolicy"):
-        meta, spec = reg.inputs["metadata"], reg.inputs.get("spec") or {}
-        root = meta["namespace"] == "istio-system"
-        if meta["namespace"] != ns and not root:
+        out[reg.inputs["metadata"]["namespace"]].append(reg.inputs.get("spec") or {})
+    return out
+
+
+def admission(
+    policies: Mapping[str, list[dict[str, Any]]], namespace: str, labels: Mapping[str, str], root: str = "istio-system"
+) -> Admission:
+    """Istio's ALLOW/DENY semantics for one workload, from the policies that select it.
+
+    Request-level conditions (JWT principals) decide per request, not per peer:
+    a DENY on them does not block a peer outright, and an ALLOW on them admits it.
+    """
+    applicable = [
+        spec
+        for ns in {namespace, root}
+        for spec in policies.get(ns, [])
+        if all(labels.get(k) == v for k, v in ((spec.get("selector") or {}).get("matchLabels") or {}).items())
+    ]
+    anyone, deny_all, any_allow = False, False, False
+    principals: set[tuple[str, str]] = set()
+    denied: set[tuple[str, str]] = set()
+    for spec in applicable:
+        action = spec.get("action", "ALLOW")
+        if action not in ("ALLOW", "DENY"):
             continue
-        selector = (spec.get("selector") or {}).get("matchLabels", {})
-        if all(labels.get(k) == v for k, v in selector.items()):
-            applicable.append(spec)
+        any_allow = any_allow or action == "ALLOW"
+        for rule in spec.get("rules") or []:
+            sources = [src.get("source", {}) for src in rule.get("from") or [{}]]
+            request_level = any(k in src for src in sources for k in ("requestPrincipals", "notRequestPrincipals"))
+            conditional = bool(rule.get("to") or rule.get("when"))
+            for src in sources:
+                every, named = _identities(src)
+                if action == "ALLOW":
+                    anyone, principals = anyone or every, principals | named
+                elif not request_level and not conditional:
+                    deny_all, denied = deny_all or every, denied | named
+    return Admission(anyone or not any_allow, frozenset(principals), frozenset(denied), deny_all)
 
-    def matches(rule: Mapping[str, Any]) -> bool:
-        sources = rule.get("from")
-        if not sources:
-            return True
-        for src in sources:
-            principals = src.get("source", {}).get("principals")
-            if principals is None:
-                return True
-            for p in principals:
-                m = _PRINCIPAL.match(p)
-                if p == "*" or (m and m.groups() == (caller[0], caller[1])):
-                    return True
-        return False
 
-    if any(s.get("action") == "DENY" and any(matches(r) for r in s.get("rules", [])) for s in applicable):
-        return False
-    allow = [s for s in applicable if s.get("action", "ALLOW") == "ALLOW"]
-    if not allow:
-        return True
-    return any(matches(r) for s in allow for r in s.get("rules", []))
+def allowed(run: OfflineRun, caller: tuple[str, str], callee_app: str) -> bool:
+    """Whether any request from identity ``caller`` reaches ``callee_app``, from the rendered policies alone."""
+    ns, _, labels = workload_identities(run)[callee_app]
+    return admission(_policies_by_namespace(run), ns, labels).admits(caller)
 
 
 def authorization_findings(run: OfflineRun, declared: Iterable[tuple[str, str]]) -> list[Finding]:
-    """Policies that block a declared call, or admit an undeclared caller."""
+    """Policies that block a declared call, or admit an undeclared caller. Linear in
+    workloads, policies and declared calls: no pair of workloads is enumerated."""
     identities = workload_identities(run)
-    wanted = set(declared)
+    policies = _policies_by_namespace(run)
+    by_identity = {(ns, sa): app for app, (ns, sa, _) in identities.items()}
+    callers: dict[str, set[str]] = defaultdict(set)
+    for caller, callee in declared:
+        callers[callee].add(caller)
     findings = []
-    for caller, (cns, csa, _) in identities.items():
-        for callee in identities:
-            if caller == callee:
-                continue
-            ok = allowed(run, (cns, csa), callee)
-            if (caller, callee) in wanted and not ok:
+    for callee, (ns, _, labels) in identities.items():
+        where = f"AuthorizationPolicy/{ns}/{callee}"
+        adm = admission(policies, ns, labels)
+        for caller in sorted(callers[callee]):
+            if caller in identities and not adm.admits(identities[caller][:2]):
                 findings.append(
                     Finding(
                         "MESH0201",
                         "error",
-                        f"AuthorizationPolicy/{identities[callee][0]}/{callee}",
+                        where,
                         "spec.rules",
                         f"{caller} calls {callee}, but the policies deny it",
                         "allow the caller's principal",
                     )
                 )
-            if (caller, callee) not in wanted and ok:
+        if adm.anyone and not adm.deny_all:
+            undeclared = sorted(a for a in identities if a != callee and a not in callers[callee])
+            if undeclared:
                 findings.append(
                     Finding(
                         "MESH0202",
                         "error",
-                        f"AuthorizationPolicy/{identities[callee][0]}/{callee}",
+                        where,
                         "spec.rules",
-                        f"{caller} may call {callee} without declaring it",
-                        "add a default-deny policy, or declare the call",
+                        f"{callee} admits any caller, so undeclared ones too ({', '.join(undeclared[:3])}{', ...' if len(undeclared) > 3 else ''})",
+                        "add a default-deny policy, or give the service its own ALLOW policy",
                     )
                 )
+        else:
+            for identity in sorted(adm.principals - adm.denied):
+                app = by_identity.get(identity)
+                if app and app != callee and app not in callers[callee]:
+                    findings.append(
+                        Finding(
+                            "MESH0202",
+                            "error",
+                            where,
+                            "spec.rules",
+                            f"{app} may call {callee} without declaring it",
+                            "declare the call, or drop the rule",
+                        )
+                    )
     return findings
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
-from istio_mesh.args import IstioControlPlaneArgs, MeshServiceArgs, MtlsMode
+from istio_mesh.args import ExternalHostArgs, IstioControlPlaneArgs, MeshServiceArgs, MtlsMode
 from istio_mesh.validation import (
     ArgsError,
     Problem,
@@ -53,9 +53,11 @@ _service_fields["namespace"] = NotRequired[str]
 _service_fields["name"] = str
 _service_fields["calls"] = NotRequired[list[CallConfig]]
 _service_fields["entry"] = NotRequired[bool]
+_service_fields["egress"] = NotRequired[list[str]]
 ServiceConfigShape: Any = TypedDict("ServiceConfigShape", _service_fields)  # type: ignore[misc]
 """One entry of ``services``: MeshServiceArgs less what is derived, plus ``name``,
-``calls`` (whom it calls) and ``entry`` (reached through the ingress gateway)."""
+``calls`` (whom it calls), ``egress`` (external hosts it calls) and ``entry``
+(reached through the ingress gateway)."""
 
 TOP_LEVEL: dict[str, Any] = {
     "istio": IstioControlPlaneArgs,
@@ -64,6 +66,7 @@ TOP_LEVEL: dict[str, Any] = {
     "default_deny": bool,
     "namespace_mtls_mode": MtlsMode,
     "limit_egress": bool,
+    "external_hosts": list[ExternalHostArgs],
 }
 REQUIRED = ("services",)
 
@@ -92,6 +95,8 @@ class ServiceConfig:
     """Services it calls: the single source of its env, authorization and egress."""
     entry: bool
     """Reached from outside through the ingress gateway."""
+    egress: tuple[str, ...]
+    """External hosts it calls, each declared in ``external_hosts``."""
     args: dict[str, Any]
     """The rest, as MeshServiceArgs without the derived keys."""
 
@@ -115,6 +120,9 @@ class StackConfig:
     limit_egress: bool = True
     """A Sidecar per service that limits its proxy to the services it calls.
     Default: true: less proxy memory, and a call nobody declared fails loudly."""
+    external_hosts: tuple[dict[str, Any], ...] = ()
+    """Hosts outside the mesh (ExternalHostArgs), each a ServiceEntry in the
+    default namespace. Default: none."""
 
     def service(self, name: str) -> ServiceConfig:
         """The service of that name."""
@@ -196,15 +204,23 @@ def load(raw: Mapping[str, Any]) -> StackConfig:
         default_deny=values.get("default_deny", True),
         namespace_mtls_mode=values.get("namespace_mtls_mode"),
         limit_egress=values.get("limit_egress", True),
+        external_hosts=tuple(values.get("external_hosts", [])),
     )
 
 
 def _service(index: int, entry: Mapping[str, Any], namespace: str) -> ServiceConfig:
-    args = {k: v for k, v in entry.items() if k not in ("name", "namespace", "calls", "entry")}
+    args = {k: v for k, v in entry.items() if k not in ("name", "namespace", "calls", "entry", "egress")}
     calls = tuple(
         Call(c["service"], tuple(c.get("methods", ())), tuple(c.get("paths", ()))) for c in entry.get("calls", [])
     )
-    return ServiceConfig(entry["name"], entry.get("namespace", namespace), calls, entry.get("entry", False), args)
+    return ServiceConfig(
+        entry["name"],
+        entry.get("namespace", namespace),
+        calls,
+        entry.get("entry", False),
+        tuple(entry.get("egress", [])),
+        args,
+    )
 
 
 def _graph_problems(services: tuple[ServiceConfig, ...], values: Mapping[str, Any]) -> list[Problem]:
@@ -229,6 +245,16 @@ def _graph_problems(services: tuple[ServiceConfig, ...], values: Mapping[str, An
             for k, p in enumerate(call.paths):
                 if not p.startswith("/"):
                     problems.append(Problem(f"{base}[{i}].calls[{j}].paths[{k}]", "must start with '/'"))
+        external = [e["host"] for e in values.get("external_hosts", [])]
+        for j, host in enumerate(svc.egress):
+            if host not in external:
+                hint = did_you_mean(host, external)
+                problems.append(
+                    Problem(
+                        f"{base}[{i}].egress[{j}]",
+                        f"{host!r} is not declared in {key_path('external_hosts')}{hint}; allowed: {', '.join(external) or 'none declared'}",
+                    )
+                )
         if svc.entry and "istio" in values and "gateway" not in values["istio"]:
             problems.append(Problem(f"{base}[{i}].entry", f"needs an ingress gateway: set {key_path('istio')}.gateway"))
     return problems

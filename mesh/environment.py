@@ -50,13 +50,16 @@ def plan_environment(cfg: StackConfig) -> EnvironmentPlan:
             if call.paths:
                 caller["paths"] = list(call.paths)
             callers[call.service].append(caller)
+    ns_args: dict[str, Any] = {"revision": cp.revision, "default_deny": cfg.default_deny}
+    if cfg.namespace_mtls_mode:
+        ns_args["mtls_mode"] = cfg.namespace_mtls_mode
     namespaces: dict[str, dict[str, Any]] = {}
+    if cfg.external_hosts:
+        # External hosts live in the default namespace, exported to the whole mesh.
+        namespaces[cfg.namespace] = {**ns_args, "external_hosts": [dict(e) for e in cfg.external_hosts]}
     services: dict[str, dict[str, Any]] = {}
     for svc in cfg.services:
-        ns_args: dict[str, Any] = {"revision": cp.revision, "default_deny": cfg.default_deny}
-        if cfg.namespace_mtls_mode:
-            ns_args["mtls_mode"] = cfg.namespace_mtls_mode
-        namespaces.setdefault(svc.namespace, ns_args)
+        namespaces.setdefault(svc.namespace, dict(ns_args))
         derived_env: dict[str, str] = {}
         for call in svc.calls:
             callee = by_name[call.service]
@@ -82,6 +85,7 @@ def plan_environment(cfg: StackConfig) -> EnvironmentPlan:
                     f"{by_name[c.service].namespace}/{service_host(c.service, by_name[c.service].namespace)}"
                     for c in svc.calls
                 }
+                | {f"{cfg.namespace}/{host}" for host in svc.egress}
             )
         services[svc.name] = args
     return EnvironmentPlan(control_plane=dict(cfg.istio), namespaces=namespaces, services=services)

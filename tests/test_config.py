@@ -121,3 +121,12 @@ def test_any_broken_config_is_rejected_with_key_paths_and_nothing_else(breaks):
         assert problem.path.startswith("service-mesh:")
         assert problem.path.split(":", 1)[1].split(".")[0].split("[")[0] in touched
     assert "Traceback" not in str(err.value)
+
+
+def test_egress_may_only_name_declared_external_hosts():
+    values = dev_values()
+    values["external_hosts"] = [{"host": "api.currency.example.com"}]
+    values["services"][0]["egress"] = ["api.curency.example.com"]
+    assert "did you mean 'api.currency.example.com'" in problems_of(values)["service-mesh:services[0].egress[0]"]
+    values["services"][0]["egress"] = ["api.currency.example.com"]
+    assert load(values).service("product").egress == ("api.currency.example.com",)

@@ -98,3 +98,10 @@ def test_bad_args_raise_every_problem():
     with pytest.raises(ArgsError) as err:
         control_plane_spec({"revison": "x", "istiod": {"replicas": "two"}})
     assert "did you mean 'revision'" in str(err.value) and "args.istiod.replicas" in str(err.value)
+
+
+def test_istiod_and_a_replicated_gateway_get_disruption_budgets():
+    spec = control_plane_spec({"gateway": {"replicas": 2}})
+    assert release(spec, "istiod").values["global"]["defaultPodDisruptionBudget"] == {"enabled": True}
+    assert release(spec, "gateway").values["podDisruptionBudget"] == {"minAvailable": 1}
+    assert "podDisruptionBudget" not in release(control_plane_spec({"gateway": {}}), "gateway").values

@@ -50,3 +50,13 @@ def test_namespaces_are_labelled_for_the_control_planes_revision():
     values["istio"]["revision"] = "canary"
     assert plan_environment(load(values)).namespaces == {"shop-dev": {"revision": "canary", "default_deny": True}}
     assert plan(namespace_mtls_mode="PERMISSIVE").namespaces["shop-dev"]["mtls_mode"] == "PERMISSIVE"
+
+
+def test_external_hosts_go_to_the_default_namespace_and_into_the_callers_egress():
+    values = dev_values()
+    values["external_hosts"] = [{"host": "api.currency.example.com"}]
+    values["services"][0]["egress"] = ["api.currency.example.com"]
+    p = plan_environment(load(values))
+    assert p.namespaces["shop-dev"]["external_hosts"] == [{"host": "api.currency.example.com"}]
+    assert "shop-dev/api.currency.example.com" in p.services["product"]["egress_hosts"]
+    assert "shop-dev/api.currency.example.com" not in p.services["review"]["egress_hosts"]

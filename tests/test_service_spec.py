@@ -230,3 +230,29 @@ def test_pods_spread_across_nodes():
 def test_bad_args_raise_before_anything_is_built():
     with pytest.raises(ArgsError, match=r"args.versions\[0\].name"):
         mesh_service_spec("review", service_args(versions=[{"name": "V 1", "image": "x"}]))
+
+
+def test_a_jwt_adds_request_authentication_and_a_deny_for_requests_without_a_token():
+    args = service_args(
+        jwt={"issuer": "https://auth.example.com", "jwks_uri": "https://auth.example.com/jwks", "audiences": ["shop"]}
+    )
+    spec = mesh_service_spec("product", args)
+    ra = one(spec, "RequestAuthentication")["spec"]
+    assert ra["jwtRules"] == [
+        {"issuer": "https://auth.example.com", "jwksUri": "https://auth.example.com/jwks", "audiences": ["shop"]}
+    ]
+    (deny,) = [p for p in objects(spec, "AuthorizationPolicy") if p["spec"]["action"] == "DENY"]
+    assert deny["spec"]["rules"] == [{"from": [{"source": {"notRequestPrincipals": ["*"]}}]}]
+    assert deny["metadata"]["name"] == "product-require-jwt"
+
+
+def test_a_jwt_needs_an_https_key_set():
+    with pytest.raises(ArgsError, match=r"args.jwt.jwks_uri"):
+        mesh_service_spec("product", service_args(jwt={"issuer": "x", "jwks_uri": "http://insecure"}))
+
+
+def test_the_read_only_root_filesystem_can_be_turned_off_per_service():
+    container = one(mesh_service_spec("legacy", service_args(read_only_root_filesystem=False)), "Deployment")["spec"][
+        "template"
+    ]["spec"]["containers"][0]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is False

@@ -102,3 +102,33 @@ def test_a_stack_with_bad_config_registers_nothing(tmp_path):
     )
     with pytest.raises(ArgsError, match=r"service-mesh:services\[0\].versions"):
         run_stack("broken", tmp_path)
+
+
+def test_prod_requires_an_end_user_token_at_the_entry_service(stacks):
+    prod = stacks["prod"]
+    (ra,) = prod.find("RequestAuthentication", "product")
+    assert ra.inputs["spec"]["jwtRules"][0]["issuer"] == "https://auth.example.com"
+    assert prod.find("AuthorizationPolicy", "product-require-jwt")
+    assert not stacks["staging"].find("RequestAuthentication")
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_registry_only_stacks_reach_their_external_api_through_a_service_entry(stacks, stack):
+    run = stacks[stack]
+    (istiod,) = run.find("Release", "istiod")
+    assert istiod.inputs["values"]["meshConfig"]["outboundTrafficPolicy"]["mode"] == "REGISTRY_ONLY"
+    (entry,) = run.find("ServiceEntry")
+    assert entry.inputs["spec"]["hosts"] == ["api.currency.example.com"]
+    (sidecar,) = run.find("Sidecar", "product")
+    ns = entry.inputs["metadata"]["namespace"]
+    assert f"{ns}/api.currency.example.com" in sidecar.inputs["spec"]["egress"][0]["hosts"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_telemetry_logs_access_and_samples_traces_per_stack(stacks, stack):
+    (telemetry,) = stacks[stack].find("Telemetry")
+    expected = {"dev": 100, "staging": 10, "prod": 1}[stack]
+    assert telemetry.inputs["spec"]["tracing"] == [{"randomSamplingPercentage": expected}]
+    assert telemetry.inputs["spec"]["accessLogging"] == [{"providers": [{"name": "envoy"}]}]
+    (istiod,) = stacks[stack].find("Release", "istiod")
+    assert istiod.inputs["values"]["meshConfig"]["enablePrometheusMerge"] is True

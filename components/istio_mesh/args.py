@@ -68,6 +68,19 @@ class GatewayServiceType(StrEnum):
     """An external load balancer; the deployment waits for its address."""
 
 
+class ExternalProtocol(StrEnum):
+    """Protocol of a host outside the mesh."""
+
+    HTTPS = "HTTPS"
+    """HTTPS, originated by the application: the proxy routes it by SNI."""
+    TLS = "TLS"
+    """Any TLS, routed by SNI."""
+    HTTP = "HTTP"
+    """Plain HTTP."""
+    TCP = "TCP"
+    """Opaque TCP."""
+
+
 class ResourcesArgs(TypedDict, total=False):
     """CPU and memory of one container, as Kubernetes quantities."""
 
@@ -338,6 +351,28 @@ class CallerArgs(TypedDict):
     """Paths allowed (exact, or ending in *). Default: all."""
 
 
+class JwtArgs(TypedDict):
+    """End-user authentication with JSON Web Tokens."""
+
+    issuer: str
+    """Token issuer (the `iss` claim), such as "https://auth.example.com"."""
+    jwks_uri: str
+    """HTTPS URL of the issuer's public keys."""
+    audiences: NotRequired[list[str]]
+    """Accepted `aud` claims. Default: any."""
+
+
+class ExternalHostArgs(TypedDict):
+    """A host outside the mesh that services may call."""
+
+    host: str
+    """DNS name, such as "api.stripe.com"."""
+    port: NotRequired[int]
+    """Port. Default: 443."""
+    protocol: NotRequired[ExternalProtocol]
+    """Protocol. Default: TLS."""
+
+
 class ExposeArgs(TypedDict):
     """Binding of the service's VirtualService to an ingress Gateway."""
 
@@ -403,6 +438,12 @@ class MeshServiceArgs(TypedDict):
     services never call the API server."""
     autoscaling: NotRequired[AutoscalingArgs]
     """A HorizontalPodAutoscaler per version. Default: none."""
+    jwt: NotRequired[JwtArgs]
+    """Require a valid end-user JWT: a RequestAuthentication, and a DENY policy
+    for requests without a request principal. Default: none."""
+    read_only_root_filesystem: NotRequired[bool]
+    """Mount the root filesystem read-only. Default: true, as a compromised app
+    then cannot change its own code; use `writable_paths` for scratch space."""
     egress_hosts: NotRequired[list[str]]
     """Hosts the proxy needs to know, as "<namespace>/<host>" ("*/<host>" for
     external ones). When set, a Sidecar resource limits the proxy's configuration
@@ -426,3 +467,6 @@ class MeshNamespaceArgs(TypedDict, total=False):
     mesh-wide mode applies."""
     labels: dict[str, str]
     """More namespace labels. Default: none."""
+    external_hosts: list[ExternalHostArgs]
+    """Hosts outside the mesh, each a ServiceEntry exported to the whole mesh,
+    so that they stay reachable under REGISTRY_ONLY. Default: none."""

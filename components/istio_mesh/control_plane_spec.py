@@ -118,7 +118,8 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     istiod_values = deep_merge(
         {
             **fail_closed,
-            **global_values,
+            # Explicit, so that several istiod pods are never drained at once.
+            "global": {**global_values["global"], "defaultPodDisruptionBudget": {"enabled": True}},
             **({"revision": revision} if revision else {}),
             "pilot": pilot,
             "meshConfig": mesh_config,
@@ -173,6 +174,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
                 # A fixed replica count; the chart's default autoscaler would ignore it.
                 "autoscaling": {"enabled": False},
                 "service": {"type": gateway.get("service_type", "LoadBalancer")},
+                **({"podDisruptionBudget": {"minAvailable": 1}} if gateway.get("replicas", 1) > 1 else {}),
             },
             gateway.get("values", {}),
         )

@@ -46,4 +46,27 @@ def mesh_namespace_spec(name: str, args: Mapping[str, Any], path: str = "args") 
                 "spec": {"mtls": {"mode": args["mtls_mode"]}},
             }
         )
+    for ext in args.get("external_hosts", []):
+        port = ext.get("port", 443)
+        protocol = ext.get("protocol", "TLS")
+        policies.append(
+            {
+                "apiVersion": "networking.istio.io/v1",
+                "kind": "ServiceEntry",
+                "metadata": {"name": external_name(ext["host"]), "namespace": ns},
+                "spec": {
+                    "hosts": [ext["host"]],
+                    "location": "MESH_EXTERNAL",
+                    "resolution": "DNS",
+                    "ports": [{"number": port, "name": f"{protocol.lower()}-{port}", "protocol": protocol}],
+                    # Visible to every namespace's proxies, as any service may declare it.
+                    "exportTo": ["*"],
+                },
+            }
+        )
     return NamespaceSpec(ns, namespace, policies)
+
+
+def external_name(host: str) -> str:
+    """A DNS-label name for the ServiceEntry of ``host``."""
+    return "external-" + host.replace(".", "-")[:54].strip("-")

@@ -74,6 +74,8 @@ def mesh_service_spec(name: str, args: Mapping[str, Any], path: str = "args") ->
         istio.append(_authorization_policy(svc, namespace, labels, args["allowed_callers"]))
     if "egress_hosts" in args:
         istio.append(_sidecar(svc, namespace, labels, args["egress_hosts"]))
+    if "jwt" in args:
+        istio += _jwt(svc, namespace, labels, args["jwt"])
     return ServiceSpec(svc, namespace, host, args["ports"][0]["port"], workloads, istio)
 
 
@@ -185,7 +187,7 @@ def _pod_spec(
         "resources": k8s_resources({**d.APP_RESOURCES, **args.get("resources", {})}),
         "securityContext": {
             "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
+            "readOnlyRootFilesystem": args.get("read_only_root_filesystem", True),
             "runAsNonRoot": True,
             "capabilities": {"drop": ["ALL"]},
         },
@@ -417,3 +419,30 @@ def _sidecar(svc: str, namespace: str, labels: Mapping[str, str], hosts: list[st
         "metadata": _meta(svc, namespace, labels),
         "spec": {"workloadSelector": {"labels": {"app": svc}}, "egress": [{"hosts": egress_hosts}]},
     }
+
+
+def _jwt(svc: str, namespace: str, labels: Mapping[str, str], jwt: Mapping[str, Any]) -> list[Manifest]:
+    rule: dict[str, Any] = {"issuer": jwt["issuer"], "jwksUri": jwt["jwks_uri"]}
+    if jwt.get("audiences"):
+        rule["audiences"] = list(jwt["audiences"])
+    selector = {"matchLabels": {"app": svc}}
+    return [
+        {
+            "apiVersion": "security.istio.io/v1",
+            "kind": "RequestAuthentication",
+            "metadata": _meta(svc, namespace, labels),
+            "spec": {"selector": selector, "jwtRules": [rule]},
+        },
+        {
+            # RequestAuthentication alone lets token-less requests through; ALLOW
+            # policies are OR-ed, so only a DENY can make the token required.
+            "apiVersion": "security.istio.io/v1",
+            "kind": "AuthorizationPolicy",
+            "metadata": _meta(f"{svc}-require-jwt", namespace, labels),
+            "spec": {
+                "selector": selector,
+                "action": "DENY",
+                "rules": [{"from": [{"source": {"notRequestPrincipals": ["*"]}}]}],
+            },
+        },
+    ]

@@ -361,6 +361,12 @@ def mesh_service_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
         problems.append(Problem(_join(path, "writable_paths"), "lists a path twice"))
     if "run_as_user" in args and args["run_as_user"] < 1:
         problems.append(Problem(_join(path, "run_as_user"), "must be at least 1: pods run as non-root"))
+    if "jwt" in args:
+        jpath = _join(path, "jwt")
+        if not args["jwt"]["issuer"]:
+            problems.append(Problem(_join(jpath, "issuer"), "must not be empty"))
+        if not re.match(r"^https://[^\s]+$", args["jwt"]["jwks_uri"]):
+            problems.append(Problem(_join(jpath, "jwks_uri"), "allowed: an https:// URL"))
     if args["ports"] and args["ports"][0].get("protocol", "http") == "tcp" and "routes" in args:
         problems.append(
             Problem(_join(path, "routes"), "HTTP routes need an HTTP-like first port (http, http2, grpc), not tcp")
@@ -491,6 +497,15 @@ def mesh_namespace_problems(args: Mapping[str, Any], path: str) -> list[Problem]
         problems += dns_label(args["namespace_name"], _join(path, "namespace_name"))
     if args.get("revision"):
         problems += dns_label(args["revision"], _join(path, "revision"))
+    hosts: set[str] = set()
+    for i, ext in enumerate(args.get("external_hosts", [])):
+        epath = _join(_join(path, "external_hosts"), i)
+        problems += _pattern(ext["host"], HOST, _join(epath, "host"), "a DNS name such as 'api.example.com'")
+        if ext["host"] in hosts:
+            problems.append(Problem(_join(epath, "host"), f"{ext['host']!r} is declared twice"))
+        hosts.add(ext["host"])
+        if "port" in ext:
+            problems += _range(ext["port"], 1, 65535, _join(epath, "port"))
     for key in args.get("labels", {}):
         if key in ("istio-injection", "istio.io/rev"):
             problems.append(
