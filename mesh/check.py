@@ -6,7 +6,7 @@ code of ours (MESH....), so that a stack is known broken before a cluster is.
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -91,18 +91,25 @@ def _services(run: OfflineRun) -> dict[str, Registration]:
     return out
 
 
+def _selects(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
 def _pods_by_service(run: OfflineRun, services: Mapping[str, Registration]) -> dict[str, list[dict[str, str]]]:
     """Pod labels of the Deployments each Service (by host) selects."""
-    by_ns: dict[str, list[dict[str, str]]] = defaultdict(list)
+    # Indexed by (namespace, label, value), so that a large namespace stays linear.
+    index: dict[tuple[str, str, str], list[dict[str, str]]] = defaultdict(list)
     for reg in run.find("Deployment"):
-        by_ns[reg.inputs["metadata"].get("namespace", "default")].append(
-            reg.inputs["spec"]["template"]["metadata"].get("labels", {})
-        )
+        labels = reg.inputs["spec"]["template"]["metadata"].get("labels", {})
+        ns = reg.inputs["metadata"].get("namespace", "default")
+        for key, value in labels.items():
+            index[(ns, key, value)].append(labels)
     out: dict[str, list[dict[str, str]]] = {}
     for host, svc in services.items():
         selector = svc.inputs["spec"].get("selector") or {}
-        pods = by_ns.get(svc.inputs["metadata"].get("namespace", "default"), [])
-        out[host] = [p for p in pods if selector and all(p.get(k) == v for k, v in selector.items())]
+        ns = svc.inputs["metadata"].get("namespace", "default")
+        candidates = min((index.get((ns, k, v), []) for k, v in selector.items()), key=len, default=[])
+        out[host] = [p for p in candidates if _selects(selector, p)]
     return out
 
 
@@ -261,13 +268,43 @@ def _destination_findings(
     return out
 
 
+def ordered_after(run: OfflineRun) -> Callable[[str], set[str]]:
+    """Everything a resource is created after: its dependencies, theirs, and so on.
+    A dependency on a component counts as one on each of its descendants, as in Pulumi."""
+    by_urn = run.by_urn()
+    children: dict[str, list[str]] = defaultdict(list)
+    for reg in run.registrations:
+        children[reg.parent].append(reg.urn)
+    memo: dict[str, set[str]] = {}
+
+    def descendants(urn: str) -> set[str]:
+        out = {urn}
+        for child in children.get(urn, []):
+            out |= descendants(child)
+        return out
+
+    def after(urn: str) -> set[str]:
+        if urn not in memo:
+            memo[urn] = set()  # cycles end here
+            reg = by_urn.get(urn)
+            found: set[str] = set()
+            for dep in reg.dependencies if reg else ():
+                for target in descendants(dep):
+                    found |= {target} | after(target)
+            memo[urn] = found
+        return memo[urn]
+
+    return after
+
+
 def ordering_findings(run: OfflineRun) -> list[Finding]:
     """Workloads must wait for istiod (injection); custom resources for base (CRDs) and istiod (validation)."""
     releases = {object_name(r): r.urn for r in run.find("Release")}
     base, istiod = releases.get("istio-base"), releases.get("istiod")
+    after = ordered_after(run)
     findings = []
     for reg in run.custom():
-        deps = set(reg.dependencies)
+        deps = after(reg.urn)
         if reg.kind == "Deployment" and istiod not in deps:
             findings.append(
                 Finding(
@@ -346,27 +383,52 @@ def _identities(source: Mapping[str, Any]) -> tuple[bool, set[tuple[str, str]]]:
     return False, named
 
 
-def _policies_by_namespace(run: OfflineRun) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for reg in run.find("AuthorizationPolicy"):
-        out[reg.inputs["metadata"]["namespace"]].append(reg.inputs.get("spec") or {})
-    return out
+class PolicyIndex:
+    """AuthorizationPolicy specs by namespace, indexed by one pair of their selector."""
+
+    def __init__(self, by_namespace: Mapping[str, list[dict[str, Any]]]) -> None:
+        self._all: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._by_label: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        for ns, specs in by_namespace.items():
+            for spec in specs:
+                selector = (spec.get("selector") or {}).get("matchLabels") or {}
+                if selector:
+                    key, value = next(iter(selector.items()))
+                    self._by_label[(ns, key, value)].append(spec)
+                else:
+                    self._all[ns].append(spec)
+
+    @classmethod
+    def of(cls, run: OfflineRun) -> "PolicyIndex":
+        """The policies a run registers."""
+        by_ns: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for reg in run.find("AuthorizationPolicy"):
+            by_ns[reg.inputs["metadata"]["namespace"]].append(reg.inputs.get("spec") or {})
+        return cls(by_ns)
+
+    def selecting(self, namespaces: Iterable[str], labels: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Policies in ``namespaces`` whose selector matches ``labels``."""
+        found = []
+        for ns in namespaces:
+            found += self._all.get(ns, [])
+            for key, value in labels.items():
+                found += [
+                    spec
+                    for spec in self._by_label.get((ns, key, value), [])
+                    if _selects(spec["selector"]["matchLabels"], labels)
+                ]
+        return found
 
 
 def admission(
-    policies: Mapping[str, list[dict[str, Any]]], namespace: str, labels: Mapping[str, str], root: str = "istio-system"
+    policies: PolicyIndex, namespace: str, labels: Mapping[str, str], root: str = "istio-system"
 ) -> Admission:
     """Istio's ALLOW/DENY semantics for one workload, from the policies that select it.
 
     Request-level conditions (JWT principals) decide per request, not per peer:
     a DENY on them does not block a peer outright, and an ALLOW on them admits it.
     """
-    applicable = [
-        spec
-        for ns in {namespace, root}
-        for spec in policies.get(ns, [])
-        if all(labels.get(k) == v for k, v in ((spec.get("selector") or {}).get("matchLabels") or {}).items())
-    ]
+    applicable = policies.selecting(sorted({namespace, root}), labels)
     anyone, deny_all, any_allow = False, False, False
     principals: set[tuple[str, str]] = set()
     denied: set[tuple[str, str]] = set()
@@ -391,14 +453,14 @@ def admission(
 def allowed(run: OfflineRun, caller: tuple[str, str], callee_app: str) -> bool:
     """Whether any request from identity ``caller`` reaches ``callee_app``, from the rendered policies alone."""
     ns, _, labels = workload_identities(run)[callee_app]
-    return admission(_policies_by_namespace(run), ns, labels).admits(caller)
+    return admission(PolicyIndex.of(run), ns, labels).admits(caller)
 
 
 def authorization_findings(run: OfflineRun, declared: Iterable[tuple[str, str]]) -> list[Finding]:
     """Policies that block a declared call, or admit an undeclared caller. Linear in
     workloads, policies and declared calls: no pair of workloads is enumerated."""
     identities = workload_identities(run)
-    policies = _policies_by_namespace(run)
+    policies = PolicyIndex.of(run)
     by_identity = {(ns, sa): app for app, (ns, sa, _) in identities.items()}
     callers: dict[str, set[str]] = defaultdict(set)
     for caller, callee in declared:

@@ -59,12 +59,20 @@ class OfflineRun:
     """(caller, callee) pairs the stack config declares, when run from a stack."""
 
     def by_urn(self) -> dict[str, Registration]:
-        """Registrations keyed by URN."""
-        return {r.urn: r for r in self.registrations}
+        """Registrations keyed by URN (rebuilt only when registrations were added)."""
+        cached = self.__dict__.get("_by_urn")
+        if cached is None or len(cached) != len(self.registrations):
+            cached = {r.urn: r for r in self.registrations}
+            self.__dict__["_by_urn"] = cached
+        return cached
 
     def custom(self) -> list[Registration]:
         """Only the real resources (not components), in a stable order."""
-        return sorted((r for r in self.registrations if r.custom), key=lambda r: r.urn)
+        cached = self.__dict__.get("_custom")
+        if cached is None or self.__dict__.get("_custom_of") != len(self.registrations):
+            cached = sorted((r for r in self.registrations if r.custom), key=lambda r: r.urn)
+            self.__dict__["_custom"], self.__dict__["_custom_of"] = cached, len(self.registrations)
+        return list(cached)
 
     def find(self, kind: str, name: str | None = None) -> list[Registration]:
         """Custom resources of a kind, optionally of one metadata or release name."""

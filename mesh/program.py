@@ -65,7 +65,9 @@ def build(cfg: StackConfig, *, analysis: bool = True) -> dict[str, Any]:
         name: MeshService(
             name,
             cast(MeshServiceArgs, args),
-            pulumi.ResourceOptions(depends_on=[*ready, namespaces[args["namespace"]].resource]),
+            # The namespace comes after istiod, so this one dependency orders the
+            # service after the control plane too, at a third of the cost.
+            pulumi.ResourceOptions(depends_on=[namespaces[args["namespace"]].resource]),
         )
         for name, args in plan.services.items()
     }

@@ -186,19 +186,19 @@ def test_check_fails_on_an_error(tmp_path, capsys):
 
 
 def test_a_service_without_its_own_policy_admits_anyone_and_that_is_mesh0202():
-    from mesh.check import admission
+    from mesh.check import PolicyIndex, admission
 
-    open_policy = admission({}, "shop", {"app": "x"})
+    open_policy = admission(PolicyIndex({}), "shop", {"app": "x"})
     assert open_policy.anyone and open_policy.admits(("any", "body"))
 
 
 def test_a_deny_on_missing_tokens_does_not_block_a_peer_but_a_plain_deny_does():
-    from mesh.check import admission
+    from mesh.check import PolicyIndex, admission
 
     allow = {"action": "ALLOW", "rules": [{"from": [{"source": {"principals": ["cluster.local/ns/a/sa/b"]}}]}]}
     jwt_deny = {"action": "DENY", "rules": [{"from": [{"source": {"notRequestPrincipals": ["*"]}}]}]}
     plain_deny = {"action": "DENY", "rules": [{"from": [{"source": {"principals": ["cluster.local/ns/a/sa/b"]}}]}]}
-    assert admission({"shop": [allow, jwt_deny]}, "shop", {}).admits(("a", "b"))
-    assert not admission({"shop": [allow, plain_deny]}, "shop", {}).admits(("a", "b"))
-    assert not admission({"shop": [allow]}, "shop", {}).admits(("a", "c"))
-    assert not admission({"shop": [{"action": "ALLOW"}]}, "shop", {}).admits(("a", "b"))
+    assert admission(PolicyIndex({"shop": [allow, jwt_deny]}), "shop", {}).admits(("a", "b"))
+    assert not admission(PolicyIndex({"shop": [allow, plain_deny]}), "shop", {}).admits(("a", "b"))
+    assert not admission(PolicyIndex({"shop": [allow]}), "shop", {}).admits(("a", "c"))
+    assert not admission(PolicyIndex({"shop": [{"action": "ALLOW"}]}), "shop", {}).admits(("a", "b"))

@@ -4,6 +4,7 @@ import pulumi
 import pytest
 
 from istio_mesh import ArgsError, IstioControlPlane, MeshNamespace, MeshService
+from mesh.check import ordered_after
 from mesh.offline import MeshMocks, object_name
 from tests.conftest import run_program, service_args
 
@@ -57,9 +58,15 @@ def test_releases_have_explicit_names_and_are_ordered_base_istiod_gateway(mesh):
 def test_workloads_wait_for_istiod_and_custom_resources_for_base_and_istiod(mesh):
     releases = {object_name(r): r.urn for r in mesh.find("Release")}
     needed = {releases["istio-base"], releases["istiod"]}
+    after = ordered_after(mesh)
+    checked = 0
     for reg in mesh.custom():
         if reg.kind == "Deployment" or reg.type.split(":")[1].endswith("istio.io/v1"):
-            assert needed <= set(reg.dependencies), reg.name
+            assert needed <= after(reg.urn), reg.name
+            checked += 1
+    assert checked >= 6
+    (ns,) = mesh.find("Namespace", "shop")
+    assert releases["istiod"] in ns.dependencies
 
 
 def test_the_namespace_is_labelled_for_injection(mesh):

@@ -9,10 +9,11 @@ from istio_mesh.namespace_spec import mesh_namespace_spec
 
 class MeshNamespace(pulumi.ComponentResource):
     """An application namespace labelled for sidecar injection, with a
-    default-deny AuthorizationPolicy and, as asked, its own mTLS mode.
+    default-deny AuthorizationPolicy, ServiceEntries for external hosts and, as
+    asked, its own mTLS mode.
 
-    The namespace itself needs nothing first; its policies wait for what is
-    given in `depends_on` (the control plane's readiness)."""
+    Everything in it waits for what is given in `depends_on` (the control plane's
+    readiness); services deployed into it may then depend on `resource` alone."""
 
     namespace_name: pulumi.Output[str]
     """The namespace's name, known once it exists: depend on it through this."""
@@ -20,8 +21,10 @@ class MeshNamespace(pulumi.ComponentResource):
     def __init__(self, name: str, args: MeshNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         spec = mesh_namespace_spec(name, args or {})
         super().__init__("istio-mesh:index:MeshNamespace", name, {}, opts)
-        namespace = register(name, spec.namespace, pulumi.ResourceOptions(parent=self))
-        policy_opts = pulumi.ResourceOptions(parent=self, depends_on=[*dependencies(opts), namespace])
+        # The namespace waits too: whatever is deployed into it can then wait for
+        # the namespace alone and still come after the control plane.
+        namespace = register(name, spec.namespace, pulumi.ResourceOptions(parent=self, depends_on=dependencies(opts)))
+        policy_opts = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
         self.policies = [register(name, m, policy_opts) for m in spec.policies]
         self.resource = namespace
         self.namespace_name = namespace.id.apply(lambda _: spec.name)

@@ -8,6 +8,7 @@ say: DNS names, port ranges, weights, references between fields.
 """
 
 import difflib
+import functools
 import re
 import typing
 from collections.abc import Iterable, Mapping
@@ -138,8 +139,14 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+@functools.cache
+def _hints(typ: Any) -> dict[str, Any]:
+    # get_type_hints evaluates every annotation anew; a TypedDict's never change.
+    return typing.get_type_hints(typ)
+
+
 def _check_typeddict(value: Mapping[str, Any], typ: Any, path: str) -> list[Problem]:
-    hints = typing.get_type_hints(typ)
+    hints = _hints(typ)
     problems: list[Problem] = []
     for key in value:
         if key not in hints:
