@@ -65,3 +65,52 @@ def test_the_crd_schemas_reject_unknown_fields():
         "spec": {"hosts": ["a"], "htpp": []},
     }
     assert any("htpp" in e for e in istio_schemas(CRDS).errors(bad))
+
+
+@needs_crds
+def test_every_cel_rule_of_the_crds_is_evaluated():
+    schemas = istio_schemas(CRDS)
+    assert schemas.cel_skipped == []
+
+
+@needs_crds
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        (
+            {
+                "apiVersion": "networking.istio.io/v1",
+                "kind": "DestinationRule",
+                "metadata": {"name": "x"},
+                "spec": {"host": "a", "trafficPolicy": {"connectionPool": {"tcp": {"connectTimeout": "0s"}}}},
+            },
+            "spec.trafficPolicy.connectionPool.tcp.connectTimeout: must be a valid duration greater than 1ms",
+        ),
+        (
+            {
+                "apiVersion": "networking.istio.io/v1",
+                "kind": "ServiceEntry",
+                "metadata": {"name": "x"},
+                "spec": {
+                    "hosts": ["a.com"],
+                    "ports": [
+                        {"number": 443, "name": "a", "protocol": "TLS"},
+                        {"number": 443, "name": "b", "protocol": "TLS"},
+                    ],
+                },
+            },
+            "spec.ports: port number cannot be duplicated",
+        ),
+        (
+            {
+                "apiVersion": "security.istio.io/v1",
+                "kind": "RequestAuthentication",
+                "metadata": {"name": "x"},
+                "spec": {"jwtRules": [{"issuer": "a", "jwksUri": "ftp://keys"}]},
+            },
+            "spec.jwtRules.0.jwksUri: url must have scheme http:// or https://",
+        ),
+    ],
+)
+def test_cel_rules_of_the_crds_reject_what_the_api_server_would(manifest, message):
+    assert istio_schemas(CRDS).errors(manifest) == [message]
