@@ -150,6 +150,17 @@ def mesh_findings(run: OfflineRun, ordering: bool = True) -> list[Finding]:
         ns = vs.inputs["metadata"].get("namespace", "default")
         spec = vs.inputs["spec"]
         if "mesh" in spec.get("gateways", ["mesh"]):
+            if "*" in spec.get("hosts", []):
+                findings.append(
+                    Finding(
+                        "MESH0103",
+                        "error",
+                        _ref(vs),
+                        "spec.hosts",
+                        "host '*' on a VirtualService bound to the mesh: Istio's validation rejects it",
+                        "bind the '*' host to the gateway in a VirtualService of its own",
+                    )
+                )
             for host in spec.get("hosts", []):
                 if host != "*" and not host.startswith("*."):
                     mesh_hosts[_fqdn(host, ns)].append(_ref(vs))

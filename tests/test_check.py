@@ -202,3 +202,7 @@ def test_a_deny_on_missing_tokens_does_not_block_a_peer_but_a_plain_deny_does():
     assert not admission(PolicyIndex({"shop": [allow, plain_deny]}), "shop", {}).admits(("a", "b"))
     assert not admission(PolicyIndex({"shop": [allow]}), "shop", {}).admits(("a", "c"))
     assert not admission(PolicyIndex({"shop": [{"action": "ALLOW"}]}), "shop", {}).admits(("a", "b"))
+
+
+def test_a_wildcard_host_on_a_mesh_bound_virtual_service_is_mesh0103():
+    assert "MESH0103" in codes(mesh_with([vs("star", [{"route": [{"destination": DEST}]}], hosts=["*"])]))

@@ -256,3 +256,12 @@ def test_the_read_only_root_filesystem_can_be_turned_off_per_service():
         "template"
     ]["spec"]["containers"][0]
     assert container["securityContext"]["readOnlyRootFilesystem"] is False
+
+
+def test_a_wildcard_gateway_host_gets_a_gateway_only_virtual_service_beside_the_mesh_one():
+    spec = mesh_service_spec("product", service_args(expose={"gateway": "istio-ingress/istio-ingress"}))
+    mesh_vs, ingress_vs = objects(spec, "VirtualService")
+    assert mesh_vs["spec"]["hosts"] == ["product.shop.svc.cluster.local"] and "gateways" not in mesh_vs["spec"]
+    assert ingress_vs["metadata"]["name"] == "product-ingress"
+    assert ingress_vs["spec"]["hosts"] == ["*"] and ingress_vs["spec"]["gateways"] == ["istio-ingress/istio-ingress"]
+    assert ingress_vs["spec"]["http"] == mesh_vs["spec"]["http"]

@@ -132,3 +132,12 @@ def test_telemetry_logs_access_and_samples_traces_per_stack(stacks, stack):
     assert telemetry.inputs["spec"]["accessLogging"] == [{"providers": [{"name": "envoy"}]}]
     (istiod,) = stacks[stack].find("Release", "istiod")
     assert istiod.inputs["values"]["meshConfig"]["enablePrometheusMerge"] is True
+
+
+def test_dev_exposes_product_on_any_host_through_a_gateway_only_virtual_service(stacks):
+    (ingress,) = stacks["dev"].find("VirtualService", "product-ingress")
+    assert ingress.inputs["spec"]["gateways"] == ["istio-ingress/istio-ingress"]
+    assert ingress.inputs["spec"]["hosts"] == ["*"]
+    (mesh_vs,) = stacks["prod"].find("VirtualService", "product")
+    assert mesh_vs.inputs["spec"]["gateways"] == ["mesh", "istio-ingress/istio-ingress"]
+    assert mesh_vs.inputs["spec"]["hosts"] == ["product.shop.svc.cluster.local", "shop.example.com"]

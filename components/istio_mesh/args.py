@@ -379,7 +379,9 @@ class ExposeArgs(TypedDict):
     gateway: str
     """The Gateway as "<namespace>/<name>"."""
     hosts: NotRequired[list[str]]
-    """External host names routed to this service. Default: ["*"]."""
+    """External host names routed to this service. Default: ["*"]. With "*", a
+    second VirtualService "<name>-ingress" is bound to the gateway alone, as
+    Istio rejects host "*" on one bound to the mesh."""
 
 
 class AutoscalingArgs(TypedDict):

@@ -68,7 +68,7 @@ def mesh_service_spec(name: str, args: Mapping[str, Any], path: str = "args") ->
     workloads.append(_service(svc, namespace, labels, args["ports"]))
     istio = [
         _destination_rule(svc, namespace, host, labels, args),
-        _virtual_service(svc, namespace, host, labels, args),
+        *_virtual_services(svc, namespace, host, labels, args),
     ]
     if "allowed_callers" in args:
         istio.append(_authorization_policy(svc, namespace, labels, args["allowed_callers"]))
@@ -367,28 +367,39 @@ def _http_route(index: int, route: Mapping[str, Any], host: str, port: int, args
     return out
 
 
-def _virtual_service(
+def _virtual_services(
     svc: str, namespace: str, host: str, labels: Mapping[str, str], args: Mapping[str, Any]
-) -> Manifest:
+) -> list[Manifest]:
     first = args["ports"][0]
     port = first["port"]
     routes = args.get("routes") or [{"name": "default"}]
-    spec: dict[str, Any] = {"hosts": [host]}
-    expose = args.get("expose")
-    if expose:
-        # Bound to the Gateway as well as to the mesh: both must be listed.
-        spec["hosts"] += expose.get("hosts", ["*"])
-        spec["gateways"] = ["mesh", expose["gateway"]]
+    traffic: dict[str, Any]
     if first.get("protocol", "http") == "tcp":
-        spec["tcp"] = [{"route": [{"destination": {"host": host, "port": {"number": port}}}]}]
+        traffic = {"tcp": [{"route": [{"destination": {"host": host, "port": {"number": port}}}]}]}
     else:
-        spec["http"] = [_http_route(i, r, host, port, args) for i, r in enumerate(routes)]
-    return {
-        "apiVersion": "networking.istio.io/v1",
-        "kind": "VirtualService",
-        "metadata": _meta(svc, namespace, labels),
-        "spec": spec,
-    }
+        traffic = {"http": [_http_route(i, r, host, port, args) for i, r in enumerate(routes)]}
+
+    def virtual_service(name: str, spec: dict[str, Any]) -> Manifest:
+        return {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": _meta(name, namespace, labels),
+            "spec": {**spec, **traffic},
+        }
+
+    expose = args.get("expose")
+    if not expose:
+        return [virtual_service(svc, {"hosts": [host]})]
+    external = expose.get("hosts", ["*"])
+    if "*" not in external:
+        # Bound to the Gateway as well as to the mesh: both are listed.
+        return [virtual_service(svc, {"hosts": [host, *external], "gateways": ["mesh", expose["gateway"]]})]
+    # Istio rejects host "*" on a VirtualService bound to the mesh (it would
+    # capture every call in the mesh), so the gateway gets its own, same routes.
+    return [
+        virtual_service(svc, {"hosts": [host]}),
+        virtual_service(f"{svc}-ingress", {"hosts": external, "gateways": [expose["gateway"]]}),
+    ]
 
 
 def _authorization_policy(
