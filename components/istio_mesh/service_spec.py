@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from istio_mesh import defaults as d
-from istio_mesh.control_plane_spec import k8s_resources
+from istio_mesh.control_plane_spec import Manifest, k8s_resources
 from istio_mesh.validation import mesh_service_problems, plain, port_name, raise_if
-
-Manifest = dict[str, Any]
 
 
 @dataclass(frozen=True)

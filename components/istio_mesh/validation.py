@@ -162,6 +162,12 @@ def _check_typeddict(value: Mapping[str, Any], typ: Any, path: str) -> list[Prob
     return problems
 
 
+def _shaped(args: Mapping[str, Any], typ: Any, path: str) -> tuple[list[Problem], dict[str, Any]]:
+    """Shape problems, and the plain value to check for meaning once there are none."""
+    shape = check_shape(args, typ, path)
+    return shape, ({} if shape else plain(args))
+
+
 def plain(value: Any) -> Any:
     """A deep copy with Enum members replaced by their values, for the spec builders."""
     if isinstance(value, Enum):
@@ -301,10 +307,9 @@ def _version_ref(version: str, path: str, versions: set[str]) -> list[Problem]:
 
 def mesh_service_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
     """Every problem of a MeshService's arguments: shape first, then meaning."""
-    shape = check_shape(args, a.MeshServiceArgs, path)
+    shape, args = _shaped(args, a.MeshServiceArgs, path)
     if shape:
         return shape
-    args = plain(args)
     problems: list[Problem] = []
     problems += dns_label(args["namespace"], _join(path, "namespace"))
     if "service_name" in args:
@@ -451,10 +456,9 @@ def port_name(port: Mapping[str, Any]) -> str:
 
 def control_plane_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
     """Every problem of an IstioControlPlane's arguments."""
-    shape = check_shape(args, a.IstioControlPlaneArgs, path)
+    shape, args = _shaped(args, a.IstioControlPlaneArgs, path)
     if shape:
         return shape
-    args = plain(args)
     problems: list[Problem] = []
     if "version" in args:
         problems += _pattern(args["version"], VERSION, _join(path, "version"), 'a chart version such as "1.30.3"')
@@ -495,10 +499,9 @@ def control_plane_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
 
 def mesh_namespace_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
     """Every problem of a MeshNamespace's arguments."""
-    shape = check_shape(args, a.MeshNamespaceArgs, path)
+    shape, args = _shaped(args, a.MeshNamespaceArgs, path)
     if shape:
         return shape
-    args = plain(args)
     problems: list[Problem] = []
     if "namespace_name" in args:
         problems += dns_label(args["namespace_name"], _join(path, "namespace_name"))
