@@ -18,6 +18,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -58,15 +59,25 @@ def cli_config(n: int) -> dict[str, str]:
     return {f"service-mesh:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in synthetic_config(n).items()}
 
 
-def _run_under_mocks(program: Any, config: dict[str, str]) -> None:
+def _run_under_mocks(program: Any, config: dict[str, str]) -> int:
+    """Run ``program`` under the same mocks as ``render``; return how many Kubernetes objects and
+    Helm releases it registered (components aside)."""
     import pulumi
 
     from mesh.offline import PROJECT, MeshMocks
 
+    class Counting(MeshMocks):
+        created = 0
+
+        def new_resource(self, args: Any) -> Any:
+            Counting.created += bool(args.custom)
+            return super().new_resource(args)
+
     pulumi.runtime.settings.reset_options(project=PROJECT, stack="bench", preview=False)
     pulumi.runtime.set_all_config(config, [])
-    pulumi.runtime.set_mocks(MeshMocks(), project=PROJECT, stack="bench", preview=False)
+    pulumi.runtime.set_mocks(Counting(), project=PROJECT, stack="bench", preview=False)
     pulumi.runtime.test(program)()
+    return Counting.created
 
 
 def manifests_for(n: int) -> list[tuple[str, dict[str, Any]]]:
@@ -78,15 +89,16 @@ def manifests_for(n: int) -> list[tuple[str, dict[str, Any]]]:
     return [(r.type, r.inputs) for r in recorded.custom()]
 
 
-def measure(kind: str, n: int) -> dict[str, float]:
+def measure(kind: str, n: int, objects_file: str) -> dict[str, float]:
     """One measurement in this process (called in a fresh child)."""
+    import pulumi
     import pulumi_kubernetes as k8s
 
     from istio_mesh._register import register
     from mesh.program import build, read_config
 
     config = cli_config(n)
-    objects = manifests_for(n) if kind == "baseline" else []
+    objects = json.loads(Path(objects_file).read_text()) if kind == "baseline" else []
 
     def program() -> None:
         build(read_config())
@@ -97,19 +109,22 @@ def measure(kind: str, n: int) -> dict[str, float]:
                 fields = {k: v for k, v in inputs.items() if k not in ("compat", "repositoryOpts")}
                 k8s.helm.v3.Release(f"r{i}", repository_opts=inputs.get("repositoryOpts"), **fields)
             else:
-                register(f"o{i}", inputs, __import__("pulumi").ResourceOptions())
+                register(f"o{i}", inputs, pulumi.ResourceOptions())
 
-    count = len(manifests_for(n)) if kind == "program" else len(objects)
     start = time.perf_counter()
-    _run_under_mocks(program if kind == "program" else baseline, config)
+    count = _run_under_mocks(program if kind == "program" else baseline, config)
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "peak_mb": peak_mb, "objects": count}
 
 
-def child(kind: str, n: int) -> dict[str, float]:
+def child(kind: str, n: int, objects_file: Path) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(n)], capture_output=True, text=True, check=True, cwd=ROOT
+        [sys.executable, __file__, "--child", kind, str(n), str(objects_file)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -130,22 +145,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, metavar=("KIND", "N", "OBJECTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child[0], int(args.child[1]))))
+        print(json.dumps(measure(args.child[0], int(args.child[1]), args.child[2])))
         return 0
+    workdir = Path(tempfile.mkdtemp(prefix="mesh-bench-"))
     rows = []
     times: dict[int, float] = {}
+    base_times: dict[int, float] = {}
     for n in args.sizes:
+        # What the program registers, recorded once, is what the baseline registers by hand.
+        objects_file = workdir / f"objects-{n}.json"
+        objects_file.write_text(json.dumps(manifests_for(n)))
         ours, base = [], []
         for _ in range(args.repeats):
-            ours.append(child("program", n))
-            base.append(child("baseline", n))
+            ours.append(child("program", n, objects_file))
+            base.append(child("baseline", n, objects_file))
         seconds = statistics.median(r["seconds"] for r in ours)
         base_seconds = statistics.median(r["seconds"] for r in base)
         objects = int(ours[0]["objects"])
         times[n] = seconds
+        base_times[n] = base_seconds
         rows.append(
             (
                 n,
@@ -165,7 +186,8 @@ def main() -> int:
     for n, objects, seconds, per, peak, ratio, bs, bpeak in rows:
         print(f"| {n} | {objects} | {seconds:.2f} | {per:.2f} | {peak:.0f} | {ratio:.2f} | {bs:.2f} | {bpeak:.0f} |")
     if 100 in times and 1000 in times:
-        print(f"\ntime(1000) / time(100) = {times[1000] / times[100]:.1f} (target <= 11)")
+        base_growth = base_times[1000] / base_times[100]
+        print(f"\ntime(1000) / time(100) = {times[1000] / times[100]:.1f} (target <= 11); baseline: {base_growth:.1f}")
     print(f"`python -m mesh render dev`, end to end: {render_seconds():.2f} s (target < 3)")
     return 0
 

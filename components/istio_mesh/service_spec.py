@@ -4,6 +4,7 @@ Python names stop here: every dict this module returns is camelCase, as the API
 server reads it.
 """
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,7 +47,24 @@ def _meta(name: str, namespace: str, labels: Mapping[str, str]) -> dict[str, Any
 
 
 def mesh_service_spec(name: str, args: Mapping[str, Any], path: str = "args") -> ServiceSpec:
-    """The objects of one microservice; raises ArgsError listing every problem of ``args``."""
+    """The objects of one microservice; raises ArgsError listing every problem of ``args``.
+
+    Built once per distinct (name, args): a program that analyses its plan before
+    registering asks for the same spec twice. Treat the result as read-only.
+    """
+    try:
+        key = json.dumps(plain(args), sort_keys=True)
+    except TypeError:  # not plain data: build it without the memo
+        return _build(name, args, path)
+    return _memo(name, key, path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _memo(name: str, key: str, path: str) -> ServiceSpec:
+    return _build(name, json.loads(key), path)
+
+
+def _build(name: str, args: Mapping[str, Any], path: str) -> ServiceSpec:
     raise_if(mesh_service_problems(args, path), f"MeshService {name!r} arguments")
     args = plain(args)
     svc = args.get("service_name", name)
