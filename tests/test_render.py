@@ -114,3 +114,18 @@ def test_every_cel_rule_of_the_crds_is_evaluated():
 )
 def test_cel_rules_of_the_crds_reject_what_the_api_server_would(manifest, message):
     assert istio_schemas(CRDS).errors(manifest) == [message]
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_written_file_is_valid_under_the_schemas(stacks, stack, tmp_path):
+    files = [p for p in render.write(stacks[stack], tmp_path) if p.name != "outputs.yaml"]
+    schemas = istio_schemas(CRDS) if CRDS.exists() else None
+    for path in files:
+        doc = yaml.safe_load(path.read_text())
+        if path.name.startswith("release-"):
+            assert {"chart", "version", "values", "namespace"} <= set(doc), path
+        elif is_istio(doc):
+            if schemas:
+                assert schemas.errors(doc) == [], path
+        else:
+            assert kubernetes_errors(doc) == [], path
