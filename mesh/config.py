@@ -124,6 +124,11 @@ class StackConfig:
     """Hosts outside the mesh (ExternalHostArgs), each a ServiceEntry in the
     default namespace. Default: none."""
 
+    @property
+    def declared_calls(self) -> set[tuple[str, str]]:
+        """Every (caller, callee) pair of the dependency graph."""
+        return {(s.name, c.service) for s in self.services for c in s.calls}
+
     def service(self, name: str) -> ServiceConfig:
         """The service of that name."""
         return next(s for s in self.services if s.name == name)

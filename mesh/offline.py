@@ -222,5 +222,5 @@ def run_stack(stack: str, project_dir: Path = PROJECT_DIR, *, analysis: bool = T
         return build(read_config(), analysis=False)
 
     result = run(program, config, stack)
-    result.declared_calls = {(s.name, c.service) for s in cfg.services for c in s.calls}
+    result.declared_calls = cfg.declared_calls
     return result

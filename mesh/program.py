@@ -38,8 +38,7 @@ class AnalysisError(ValueError):
 def analyse(cfg: StackConfig, plan: EnvironmentPlan) -> None:
     """Run ``check``'s mesh analysis on the planned objects: warnings go to Pulumi's
     log, errors stop the run before anything is registered."""
-    declared = {(s.name, c.service) for s in cfg.services for c in s.calls}
-    findings = preflight(planned_manifests(plan), declared)
+    findings = preflight(planned_manifests(plan), cfg.declared_calls)
     for finding in findings:
         if finding.severity != "error":
             pulumi.log.warn(format_finding(finding))
