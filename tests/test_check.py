@@ -206,3 +206,15 @@ def test_a_deny_on_missing_tokens_does_not_block_a_peer_but_a_plain_deny_does():
 
 def test_a_wildcard_host_on_a_mesh_bound_virtual_service_is_mesh0103():
     assert "MESH0103" in codes(mesh_with([vs("star", [{"route": [{"destination": DEST}]}], hosts=["*"])]))
+
+
+def test_a_mirror_to_an_undefined_subset_is_ist0101():
+    extra = [
+        vs(
+            "mirrored",
+            [{"route": [{"destination": DEST}], "mirror": {**DEST, "subset": "v5"}}],
+            hosts=["m.example.com"],
+        )
+    ]
+    (finding,) = [f for f in findings_of(mesh_with(extra)) if f.code == "IST0101"]
+    assert finding.path == "spec.http[0].mirror.subset"
