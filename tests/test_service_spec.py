@@ -265,3 +265,9 @@ def test_a_wildcard_gateway_host_gets_a_gateway_only_virtual_service_beside_the_
     assert ingress_vs["metadata"]["name"] == "product-ingress"
     assert ingress_vs["spec"]["hosts"] == ["*"] and ingress_vs["spec"]["gateways"] == ["istio-ingress/istio-ingress"]
     assert ingress_vs["spec"]["http"] == mesh_vs["spec"]["http"]
+
+
+def test_spreading_and_disruption_budgets_can_be_turned_off_per_service():
+    spec = mesh_service_spec("batch", service_args(replicas=3, spread_across_nodes=False, disruption_budget=False))
+    assert objects(spec, "PodDisruptionBudget") == []
+    assert "topologySpreadConstraints" not in one(spec, "Deployment")["spec"]["template"]["spec"]

@@ -141,3 +141,11 @@ def test_dev_exposes_product_on_any_host_through_a_gateway_only_virtual_service(
     (mesh_vs,) = stacks["prod"].find("VirtualService", "product")
     assert mesh_vs.inputs["spec"]["gateways"] == ["mesh", "istio-ingress/istio-ingress"]
     assert mesh_vs.inputs["spec"]["hosts"] == ["product.shop.svc.cluster.local", "shop.example.com"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_destination_rules_leave_tls_to_auto_mtls_so_they_agree_with_the_mode(stacks, stack):
+    for dr in stacks[stack].find("DestinationRule"):
+        spec = dr.inputs["spec"]
+        policies = [spec.get("trafficPolicy", {}), *(s.get("trafficPolicy", {}) for s in spec["subsets"])]
+        assert all("tls" not in p for p in policies), dr.name

@@ -446,6 +446,13 @@ class MeshServiceArgs(TypedDict):
     read_only_root_filesystem: NotRequired[bool]
     """Mount the root filesystem read-only. Default: true, as a compromised app
     then cannot change its own code; use `writable_paths` for scratch space."""
+    spread_across_nodes: NotRequired[bool]
+    """Spread each version's pods over nodes (best effort). Default: true, so
+    that one node's loss takes at most a share of them."""
+    disruption_budget: NotRequired[bool]
+    """A PodDisruptionBudget (at most one pod down) for each version with more
+    than one replica or an autoscaler. Default: true, so that node drains keep
+    the service up."""
     egress_hosts: NotRequired[list[str]]
     """Hosts the proxy needs to know, as "<namespace>/<host>" ("*/<host>" for
     external ones). When set, a Sidecar resource limits the proxy's configuration

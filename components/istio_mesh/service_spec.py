@@ -126,7 +126,7 @@ def _version_workloads(
             "spec": deployment_spec,
         }
     ]
-    if replicas > 1 or autoscaling:
+    if (replicas > 1 or autoscaling) and args.get("disruption_budget", True):
         objects.append(
             {
                 "apiVersion": "policy/v1",
@@ -215,7 +215,7 @@ def _pod_spec(
     }
     if not env:
         del container["env"]
-    return {
+    pod: dict[str, Any] = {
         "serviceAccountName": svc,
         "automountServiceAccountToken": args.get("automount_service_account_token", False),
         "securityContext": {
@@ -237,6 +237,9 @@ def _pod_spec(
         "containers": [container],
         "volumes": [{"name": _volume_name(p), "emptyDir": {}} for p in writable],
     }
+    if not args.get("spread_across_nodes", True):
+        del pod["topologySpreadConstraints"]
+    return pod
 
 
 def _service(svc: str, namespace: str, labels: Mapping[str, str], ports: list[Mapping[str, Any]]) -> Manifest:
