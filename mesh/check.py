@@ -40,10 +40,6 @@ def _ref(reg: Registration) -> str:
     return f"{reg.kind}/{ns + '/' if ns else ''}{object_name(reg)}"
 
 
-def _manifest(reg: Registration) -> dict[str, Any]:
-    return reg.inputs
-
-
 def schema_findings(
     run: OfflineRun, crds: str | None = None, kubernetes_version: str = KUBERNETES_VERSION
 ) -> list[Finding]:
@@ -55,7 +51,7 @@ def schema_findings(
     for reg in run.custom():
         if reg.type == HELM_RELEASE:
             continue
-        manifest = _manifest(reg)
+        manifest = reg.inputs
         if is_istio(manifest) and schemas is None:
             unchecked += 1
             continue
