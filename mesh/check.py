@@ -472,49 +472,36 @@ def authorization_findings(run: OfflineRun, declared: Iterable[tuple[str, str]])
     callers: dict[str, set[str]] = defaultdict(set)
     for caller, callee in declared:
         callers[callee].add(caller)
-    findings = []
+    findings: list[Finding] = []
     for callee, (ns, _, labels) in identities.items():
-        where = f"AuthorizationPolicy/{ns}/{callee}"
+
+        def policy_error(code: str, message: str, fix: str, callee_ns: str = ns, app: str = callee) -> None:
+            findings.append(
+                Finding(code, "error", f"AuthorizationPolicy/{callee_ns}/{app}", "spec.rules", message, fix)
+            )
+
         adm = admission(policies, ns, labels)
         for caller in sorted(callers[callee]):
             if caller in identities and not adm.admits(identities[caller][:2]):
-                findings.append(
-                    Finding(
-                        "MESH0201",
-                        "error",
-                        where,
-                        "spec.rules",
-                        f"{caller} calls {callee}, but the policies deny it",
-                        "allow the caller's principal",
-                    )
+                policy_error(
+                    "MESH0201", f"{caller} calls {callee}, but the policies deny it", "allow the caller's principal"
                 )
         if adm.anyone and not adm.deny_all:
             undeclared = sorted(a for a in identities if a != callee and a not in callers[callee])
             if undeclared:
-                findings.append(
-                    Finding(
-                        "MESH0202",
-                        "error",
-                        where,
-                        "spec.rules",
-                        f"{callee} admits any caller, so undeclared ones too ({', '.join(undeclared[:3])}{', ...' if len(undeclared) > 3 else ''})",
-                        "add a default-deny policy, or give the service its own ALLOW policy",
-                    )
+                listed = ", ".join(undeclared[:3]) + (", ..." if len(undeclared) > 3 else "")
+                policy_error(
+                    "MESH0202",
+                    f"{callee} admits any caller, so undeclared ones too ({listed})",
+                    "add a default-deny policy, or give the service its own ALLOW policy",
                 )
-        else:
-            for identity in sorted(adm.principals - adm.denied):
-                app = by_identity.get(identity)
-                if app and app != callee and app not in callers[callee]:
-                    findings.append(
-                        Finding(
-                            "MESH0202",
-                            "error",
-                            where,
-                            "spec.rules",
-                            f"{app} may call {callee} without declaring it",
-                            "declare the call, or drop the rule",
-                        )
-                    )
+            continue
+        for identity in sorted(adm.principals - adm.denied):
+            app = by_identity.get(identity)
+            if app and app != callee and app not in callers[callee]:
+                policy_error(
+                    "MESH0202", f"{app} may call {callee} without declaring it", "declare the call, or drop the rule"
+                )
     return findings
 
 

@@ -105,3 +105,8 @@ def test_istiod_and_a_replicated_gateway_get_disruption_budgets():
     assert release(spec, "istiod").values["global"]["defaultPodDisruptionBudget"] == {"enabled": True}
     assert release(spec, "gateway").values["podDisruptionBudget"] == {"minAvailable": 1}
     assert "podDisruptionBudget" not in release(control_plane_spec({"gateway": {}}), "gateway").values
+
+
+def test_every_release_gets_the_timeout():
+    assert {r.timeout for r in control_plane_spec({"gateway": {}}).releases} == {600}
+    assert {r.timeout for r in control_plane_spec({"timeout_seconds": 900, "gateway": {}}).releases} == {900}

@@ -69,7 +69,7 @@ class IstioControlPlane(pulumi.ComponentResource):
                 # A failed install or upgrade rolls back instead of leaving a
                 # half-upgraded control plane.
                 atomic=True,
-                timeout=int((args or {}).get("timeout_seconds", 600)),
+                timeout=rel.timeout,
                 opts=release_opts,
             )
         self.ready: list[pulumi.Resource] = [releases["base"], releases["istiod"]]

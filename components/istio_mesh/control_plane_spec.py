@@ -29,6 +29,8 @@ class ReleaseSpec:
     """Keys of the releases that must be ready first."""
     protect: bool
     retain_on_delete: bool
+    timeout: int = d.HELM_TIMEOUT_SECONDS
+    """Seconds the release may take to become ready."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     namespace = args.get("namespace", d.ISTIO_NAMESPACE)
     revision = args.get("revision", "")
     protect = args.get("protect", False)
+    timeout = args.get("timeout_seconds", d.HELM_TIMEOUT_SECONDS)
     istiod = args.get("istiod", {})
     replicas = istiod.get("replicas", 1)
     resources = {**d.ISTIOD_RESOURCES, **istiod.get("resources", {})}
@@ -129,9 +132,21 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     chart_base, repo = _chart(repository, "base")
     chart_istiod, _ = _chart(repository, "istiod")
     releases = [
-        ReleaseSpec("base", "istio-base", chart_base, repo, version, namespace, base_values, (), protect, protect),
         ReleaseSpec(
-            "istiod", "istiod", chart_istiod, repo, version, namespace, istiod_values, ("base",), protect, False
+            "base", "istio-base", chart_base, repo, version, namespace, base_values, (), protect, protect, timeout
+        ),
+        ReleaseSpec(
+            "istiod",
+            "istiod",
+            chart_istiod,
+            repo,
+            version,
+            namespace,
+            istiod_values,
+            ("base",),
+            protect,
+            False,
+            timeout,
         ),
     ]
     namespaces = [_namespace(namespace)]
@@ -190,6 +205,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
                 ("istiod",),
                 protect,
                 False,
+                timeout,
             )
         )
         resources_out.append(_gateway(gateway, gw_namespace))

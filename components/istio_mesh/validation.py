@@ -17,6 +17,7 @@ from enum import Enum
 from typing import Any, NotRequired, Required, get_args, get_origin, is_typeddict
 
 from istio_mesh import args as a
+from istio_mesh import defaults
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 # Kubernetes requires container port names to be IANA service names.
@@ -486,7 +487,7 @@ def control_plane_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
         gpath = _join(path, "gateway")
         if "namespace" in gateway:
             problems += dns_label(gateway["namespace"], _join(gpath, "namespace"))
-            if gateway["namespace"] == args.get("namespace", "istio-system"):
+            if gateway["namespace"] == args.get("namespace", defaults.ISTIO_NAMESPACE):
                 problems.append(Problem(_join(gpath, "namespace"), "must differ from the control plane's namespace"))
         if "replicas" in gateway:
             problems += _range(gateway["replicas"], 1, 100, _join(gpath, "replicas"))
