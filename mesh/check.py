@@ -277,7 +277,9 @@ def _destination_findings(
 
 def ordered_after(run: OfflineRun) -> Callable[[str], set[str]]:
     """Everything a resource is created after: its dependencies, theirs, and so on.
-    A dependency on a component counts as one on each of its descendants, as in Pulumi."""
+    A dependency on a component counts as one on each of its descendants, as in Pulumi.
+    A child comes after its parent and all the parent comes after: Pulumi registers
+    a child once its parent is registered, and the parent once its `depends_on` is done."""
     by_urn = run.by_urn()
     children: dict[str, list[str]] = defaultdict(list)
     for reg in run.registrations:
@@ -295,6 +297,8 @@ def ordered_after(run: OfflineRun) -> Callable[[str], set[str]]:
             memo[urn] = set()  # cycles end here
             reg = by_urn.get(urn)
             found: set[str] = set()
+            if reg and reg.parent in by_urn:
+                found |= {reg.parent} | after(reg.parent)
             for dep in reg.dependencies if reg else ():
                 for target in descendants(dep):
                     found |= {target} | after(target)

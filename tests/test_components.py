@@ -65,8 +65,18 @@ def test_workloads_wait_for_istiod_and_custom_resources_for_base_and_istiod(mesh
             assert needed <= after(reg.urn), reg.name
             checked += 1
     assert checked >= 6
+
+
+def test_children_come_after_the_component_depends_on_through_their_parent_alone(mesh):
+    releases = {object_name(r): r.urn for r in mesh.find("Release")}
+    (namespace_component,) = [r for r in mesh.registrations if r.type == "istio-mesh:index:MeshNamespace"]
+    (service_component,) = [r for r in mesh.registrations if r.type == "istio-mesh:index:MeshService"]
+    assert releases["istiod"] in namespace_component.dependencies
+    assert releases["istiod"] in service_component.dependencies
+    service_children = [r for r in mesh.custom() if r.parent == service_component.urn]
+    assert len(service_children) == 5 and all(r.dependencies == () for r in service_children)
     (ns,) = mesh.find("Namespace", "shop")
-    assert releases["istiod"] in ns.dependencies
+    assert ns.dependencies == () and releases["istiod"] in ordered_after(mesh)(ns.urn)
 
 
 def test_the_namespace_is_labelled_for_injection(mesh):

@@ -39,10 +39,3 @@ def register(component: str, manifest: Mapping[str, Any], opts: pulumi.ResourceO
         return resource
     return k8s.apiextensions.CustomResource(name, api_version=api_version, kind=kind, opts=opts, **fields)
 
-
-def dependencies(opts: pulumi.ResourceOptions | None) -> list[Any]:
-    """The component's own ``depends_on``, as a list its children can extend."""
-    deps = opts.depends_on if opts is not None else None
-    if deps is None:
-        return []
-    return list(deps) if isinstance(deps, (list, tuple)) else [deps]

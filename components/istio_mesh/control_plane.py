@@ -5,7 +5,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from istio_mesh._register import child_name, dependencies, register
+from istio_mesh._register import child_name, register
 from istio_mesh.args import IstioControlPlaneArgs
 from istio_mesh.control_plane_spec import control_plane_spec
 
@@ -45,16 +45,15 @@ class IstioControlPlane(pulumi.ComponentResource):
     def __init__(self, name: str, args: IstioControlPlaneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         spec = control_plane_spec(args or {})
         super().__init__("istio-mesh:index:IstioControlPlane", name, {}, opts)
-        deps = dependencies(opts)
         namespaces = {}
         for manifest in spec.namespaces:
-            ns_opts = pulumi.ResourceOptions(parent=self, depends_on=deps, retain_on_delete=spec.protect)
+            ns_opts = pulumi.ResourceOptions(parent=self, retain_on_delete=spec.protect)
             namespaces[manifest["metadata"]["name"]] = register(name, manifest, ns_opts)
         releases: dict[str, k8s.helm.v3.Release] = {}
         for rel in spec.releases:
             release_opts = pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[*deps, namespaces[rel.namespace], *(releases[key] for key in rel.after)],
+                depends_on=[namespaces[rel.namespace], *(releases[key] for key in rel.after)],
                 protect=rel.protect,
                 retain_on_delete=rel.retain_on_delete,
             )
@@ -77,9 +76,7 @@ class IstioControlPlane(pulumi.ComponentResource):
         validating and injecting webhooks."""
         self.releases = releases
         for manifest in spec.resources:
-            cr_opts = pulumi.ResourceOptions(
-                parent=self, depends_on=[*deps, *self.ready], retain_on_delete=spec.protect
-            )
+            cr_opts = pulumi.ResourceOptions(parent=self, depends_on=self.ready, retain_on_delete=spec.protect)
             register(name, manifest, cr_opts)
         self.namespace = pulumi.Output.from_input(spec.namespace)
         self.version = pulumi.Output.from_input(spec.version)

@@ -2,7 +2,7 @@
 
 import pulumi
 
-from istio_mesh._register import dependencies, register
+from istio_mesh._register import register
 from istio_mesh.args import MeshNamespaceArgs
 from istio_mesh.namespace_spec import mesh_namespace_spec
 
@@ -21,9 +21,10 @@ class MeshNamespace(pulumi.ComponentResource):
     def __init__(self, name: str, args: MeshNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         spec = mesh_namespace_spec(name, args or {})
         super().__init__("istio-mesh:index:MeshNamespace", name, {}, opts)
-        # The namespace waits too: whatever is deployed into it can then wait for
-        # the namespace alone and still come after the control plane.
-        namespace = register(name, spec.namespace, pulumi.ResourceOptions(parent=self, depends_on=dependencies(opts)))
+        # As a child, the namespace comes after the component's `depends_on`:
+        # whatever is deployed into it can wait for the namespace alone and still
+        # come after the control plane.
+        namespace = register(name, spec.namespace, pulumi.ResourceOptions(parent=self))
         policy_opts = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
         self.policies = [register(name, m, policy_opts) for m in spec.policies]
         self.resource = namespace

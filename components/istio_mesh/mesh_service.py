@@ -2,7 +2,7 @@
 
 import pulumi
 
-from istio_mesh._register import dependencies, register
+from istio_mesh._register import register
 from istio_mesh.args import MeshServiceArgs
 from istio_mesh.service_spec import mesh_service_spec
 
@@ -14,8 +14,9 @@ class MeshService(pulumi.ComponentResource):
     AuthorizationPolicy, a Sidecar, PodDisruptionBudgets and autoscalers.
 
     Give it the control plane's readiness in `depends_on` (in Python,
-    `IstioControlPlane.ready`): every child waits for it, so that custom
-    resources find their CRDs and validating webhook, and pods get a sidecar."""
+    `IstioControlPlane.ready`): Pulumi registers the component once that is
+    done and each child after its parent, so custom resources find their CRDs
+    and validating webhook, and pods get a sidecar."""
 
     service_name: pulumi.Output[str]
     """The Service's name."""
@@ -31,7 +32,10 @@ class MeshService(pulumi.ComponentResource):
     def __init__(self, name: str, args: MeshServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         spec = mesh_service_spec(name, args)
         super().__init__("istio-mesh:index:MeshService", name, {}, opts)
-        child_opts = pulumi.ResourceOptions(parent=self, depends_on=dependencies(opts))
+        # The parent orders the children: a child is registered once its parent
+        # is, and the parent once its `depends_on` is done. A `depends_on` per
+        # child would add nothing to the order and cost a resolution each.
+        child_opts = pulumi.ResourceOptions(parent=self)
         self.children = [register(name, m, child_opts) for m in [*spec.workloads, *spec.istio]]
         self.service_name = pulumi.Output.from_input(spec.name)
         self.namespace = pulumi.Output.from_input(spec.namespace)
