@@ -38,4 +38,3 @@ def register(component: str, manifest: Mapping[str, Any], opts: pulumi.ResourceO
         resource: pulumi.CustomResource = typed(name, opts=opts, **{_snake(k): v for k, v in fields.items()})
         return resource
     return k8s.apiextensions.CustomResource(name, api_version=api_version, kind=kind, opts=opts, **fields)
-
