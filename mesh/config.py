@@ -232,14 +232,18 @@ def _graph_problems(services: tuple[ServiceConfig, ...], values: Mapping[str, An
     problems: list[Problem] = []
     base = key_path("services")
     names = [s.name for s in services]
+    first: dict[str, int] = {}
+    for i, name in enumerate(names):
+        first.setdefault(name, i)
+    external = [e["host"] for e in values.get("external_hosts", [])]
     for i, svc in enumerate(services):
         problems += dns_label(svc.name, f"{base}[{i}].name")
-        if names.index(svc.name) != i:
+        if first[svc.name] != i:
             problems.append(Problem(f"{base}[{i}].name", f"{svc.name!r} is declared twice; names are unique per stack"))
         seen: set[str] = set()
         for j, call in enumerate(svc.calls):
             path = f"{base}[{i}].calls[{j}].service"
-            if call.service not in names:
+            if call.service not in first:
                 hint = did_you_mean(call.service, names)
                 problems.append(Problem(path, f"unknown service {call.service!r}{hint}; allowed: {', '.join(names)}"))
             elif call.service == svc.name:
@@ -250,7 +254,6 @@ def _graph_problems(services: tuple[ServiceConfig, ...], values: Mapping[str, An
             for k, p in enumerate(call.paths):
                 if not p.startswith("/"):
                     problems.append(Problem(f"{base}[{i}].calls[{j}].paths[{k}]", "must start with '/'"))
-        external = [e["host"] for e in values.get("external_hosts", [])]
         for j, host in enumerate(svc.egress):
             if host not in external:
                 hint = did_you_mean(host, external)

@@ -1,9 +1,11 @@
 """MeshService's manifests, built as pure data."""
 
 import json
+from enum import Enum
 
 import pytest
 
+from istio_mesh.args import LoadBalancer, Protocol
 from istio_mesh.service_spec import mesh_service_spec
 from istio_mesh.validation import ArgsError
 from tests.conftest import service_args
@@ -271,3 +273,27 @@ def test_spreading_and_disruption_budgets_can_be_turned_off_per_service():
     spec = mesh_service_spec("batch", service_args(replicas=3, spread_across_nodes=False, disruption_budget=False))
     assert objects(spec, "PodDisruptionBudget") == []
     assert "topologySpreadConstraints" not in one(spec, "Deployment")["spec"]["template"]["spec"]
+
+
+def test_enum_members_and_their_values_give_the_same_objects():
+    as_text = service_args(
+        ports=[{"port": 9080, "protocol": "grpc"}], traffic_policy={"load_balancer": "LEAST_REQUEST"}
+    )
+    as_enums = service_args(
+        ports=[{"port": 9080, "protocol": Protocol.GRPC}],
+        traffic_policy={"load_balancer": LoadBalancer.LEAST_REQUEST},
+    )
+    built = mesh_service_spec("review", as_enums)
+    assert built == mesh_service_spec("review", as_text)
+    assert not [v for v in _leaves([*built.workloads, *built.istio]) if isinstance(v, Enum)]
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value

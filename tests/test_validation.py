@@ -1,9 +1,19 @@
 """Validation of component arguments: every problem at once, each with its key path."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from istio_mesh import args as a
-from istio_mesh.validation import ArgsError, check_shape, control_plane_problems, mesh_service_problems, port_name
+from istio_mesh.validation import (
+    ArgsError,
+    _conforms,
+    _shape_problems,
+    check_shape,
+    control_plane_problems,
+    mesh_service_problems,
+    port_name,
+)
 from tests.conftest import service_args
 
 
@@ -102,3 +112,61 @@ def test_control_plane_args_are_checked_for_meaning():
         "istio",
     )
     assert paths(problems) == {"istio.version", "istio.repository", "istio.istiod.replicas", "istio.gateway.namespace"}
+
+
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 70000),
+    st.floats(allow_nan=False),
+    st.text(max_size=4),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.sampled_from(["http", "grpc", "LEAST_REQUEST", "ROUND_ROBIN", "v1"]),
+)
+
+
+def _paths(value, prefix=()):
+    """Every node's path in ``value``: keys and list indexes from the root."""
+    yield prefix
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        yield from _paths(item, (*prefix, key))
+
+
+def _with(value, path, new):
+    """``value`` with the node at ``path`` replaced by ``new``, or removed when ``new`` is DELETE."""
+    head, rest = path[0], path[1:]
+    if rest:
+        new = _with(value[head], rest, new)
+    if isinstance(value, dict):
+        return {k: v for k, v in {**value, head: new}.items() if v is not DELETE}
+    return [v for v in [*value[:head], new, *value[head + 1 :]] if v is not DELETE]
+
+
+DELETE = object()
+
+
+SEED = service_args(
+    versions=[{"name": "v1", "image": "a:1", "replicas": 2}],
+    ports=[{"port": 9080, "protocol": "http"}],
+    replicas=2,
+    traffic_policy={"load_balancer": "LEAST_REQUEST", "outlier_detection": {"consecutive_5xx_errors": 5}},
+    env={"A": "b"},
+)
+SERVICE_PATHS = list(_paths(SEED))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(SERVICE_PATHS[1:]), JUNK, st.sampled_from(["set", "add", "delete"])), max_size=3)
+)
+def test_the_quick_shape_check_agrees_with_the_one_that_names_problems(changes):
+    value = SEED
+    for path, junk, how in changes:
+        target = (*path, "extra") if how == "add" else path
+        try:
+            value = _with(value, target, DELETE if how == "delete" else junk)
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier change removed this path, or it leads into a scalar
+    assert _conforms(a.MeshServiceArgs)(value) == (not _shape_problems(value, a.MeshServiceArgs, "args"))

@@ -53,9 +53,10 @@ def mesh_service_spec(name: str, args: Mapping[str, Any], path: str = "args") ->
     registering asks for the same spec twice. Treat the result as read-only.
     """
     try:
-        key = json.dumps(plain(args), sort_keys=True)
+        # Enum members are `str` and serialise as their values.
+        key = json.dumps(args, sort_keys=True)
     except TypeError:  # not plain data: build it without the memo
-        return _build(name, args, path)
+        return _build(name, plain(args), path)
     return _memo(name, key, path)
 
 
@@ -65,8 +66,8 @@ def _memo(name: str, key: str, path: str) -> ServiceSpec:
 
 
 def _build(name: str, args: Mapping[str, Any], path: str) -> ServiceSpec:
+    """``args`` are plain data: no Enum members."""
     raise_if(mesh_service_problems(args, path), f"MeshService {name!r} arguments")
-    args = plain(args)
     svc = args.get("service_name", name)
     namespace = args["namespace"]
     host = service_host(svc, namespace)

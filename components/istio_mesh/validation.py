@@ -11,7 +11,7 @@ import difflib
 import functools
 import re
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, NotRequired, Required, get_args, get_origin, is_typeddict
@@ -96,9 +96,18 @@ def _got(value: Any) -> str:
 
 def check_shape(value: Any, typ: Any, path: str) -> list[Problem]:
     """Problems of ``value`` against the type ``typ`` (TypedDicts, lists, maps, enums)."""
+    # Most input is right: a compiled yes/no check answers that without building a
+    # key path per field; the walk below, which names each problem, runs only
+    # where something is wrong.
+    if _conforms(typ)(value):
+        return []
+    return _shape_problems(value, typ, path)
+
+
+def _shape_problems(value: Any, typ: Any, path: str) -> list[Problem]:
     origin = get_origin(typ)
     if origin in (NotRequired, Required):
-        return check_shape(value, get_args(typ)[0], path)
+        return _shape_problems(value, get_args(typ)[0], path)
     if typ is Any:
         return []
     if is_typeddict(typ):
@@ -109,13 +118,13 @@ def check_shape(value: Any, typ: Any, path: str) -> list[Problem]:
         if not isinstance(value, list):
             return [Problem(path, f"expected {_type_name(typ)}, got {_got(value)}")]
         (item,) = get_args(typ)
-        return [p for i, v in enumerate(value) for p in check_shape(v, item, _join(path, i))]
+        return [p for i, v in enumerate(value) for p in _shape_problems(v, item, _join(path, i))]
     if origin is dict:
         if not isinstance(value, Mapping):
             return [Problem(path, f"expected {_type_name(typ)}, got {_got(value)}")]
         _, item = get_args(typ)
         problems = [Problem(_join(path, str(k)), "keys must be text") for k in value if not isinstance(k, str)]
-        return problems + [p for k, v in value.items() for p in check_shape(v, item, _join(path, str(k)))]
+        return problems + [p for k, v in value.items() for p in _shape_problems(v, item, _join(path, str(k)))]
     if isinstance(typ, type) and issubclass(typ, Enum):
         allowed = [m.value for m in typ]
         if isinstance(value, typ) or value in allowed:
@@ -133,6 +142,58 @@ def check_shape(value: Any, typ: Any, path: str) -> list[Problem]:
     else:  # pragma: no cover - guards against a type this walker does not know
         raise TypeError(f"unsupported type {typ!r} at {path}")
     return [] if ok else [Problem(path, f"expected {_type_name(typ)}, got {_got(value)}")]
+
+
+Check = Callable[[Any], bool]
+
+
+def _always(_value: Any) -> bool:
+    return True
+
+
+@functools.cache
+def _conforms(typ: Any) -> Check:
+    """A predicate saying whether a value has the shape of ``typ``, with exactly the
+    rules of ``_shape_problems``; built once per type."""
+    origin = get_origin(typ)
+    if origin in (NotRequired, Required):
+        return _conforms(get_args(typ)[0])
+    if typ is Any:
+        return _always
+    if is_typeddict(typ):
+        fields = {key: _conforms(field) for key, field in _hints(typ).items()}
+        required = frozenset(typ.__required_keys__)
+
+        def typeddict(value: Any) -> bool:
+            if not isinstance(value, Mapping) or not required <= value.keys():
+                return False
+            for key, item in value.items():
+                check = fields.get(key)
+                if check is None or not check(item):
+                    return False
+            return True
+
+        return typeddict
+    if origin is list:
+        each = _conforms(get_args(typ)[0])
+        return lambda value: isinstance(value, list) and all(each(v) for v in value)
+    if origin is dict:
+        each = _conforms(get_args(typ)[1])
+        return lambda value: (
+            isinstance(value, Mapping) and all(isinstance(k, str) and each(v) for k, v in value.items())
+        )
+    if isinstance(typ, type) and issubclass(typ, Enum):
+        allowed = [m.value for m in typ]
+        return lambda value: isinstance(value, typ) or value in allowed
+    if typ is bool:
+        return lambda value: isinstance(value, bool)
+    if typ is int:
+        return lambda value: isinstance(value, int) and not isinstance(value, bool)
+    if typ is float:
+        return lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
+    if typ is str:
+        return lambda value: isinstance(value, str)
+    raise TypeError(f"unsupported type {typ!r}")  # pragma: no cover - a type this walker does not know
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -159,7 +220,7 @@ def _check_typeddict(value: Mapping[str, Any], typ: Any, path: str) -> list[Prob
             problems.append(Problem(_join(path, key), f"required: {_type_name(hints[key])}"))
     for key, field_type in hints.items():
         if key in value:
-            problems.extend(check_shape(value[key], field_type, _join(path, key)))
+            problems.extend(_shape_problems(value[key], field_type, _join(path, key)))
     return problems
 
 
