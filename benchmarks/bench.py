@@ -8,7 +8,7 @@ the same Kubernetes objects and Helm releases with plain `pulumi_kubernetes` cal
 (no components, no validation) under the same mocks. Program and baseline run
 alternately, so that drift on the machine hits both alike.
 
-    python benchmarks/bench.py                 # N = 10, 100, 1000, 3 pairs each
+    python benchmarks/bench.py                 # N = 10, 100, 1000, 5 pairs each
     python benchmarks/bench.py --sizes 10 --repeats 1
 """
 
@@ -89,14 +89,17 @@ def manifests_for(n: int) -> list[tuple[str, dict[str, Any]]]:
     return [(r.type, r.inputs) for r in recorded.custom()]
 
 
-def measure(kind: str, n: int, objects_file: str) -> dict[str, float]:
+def measure(kind: str, n: int, objects_file: str, collector: str = "program") -> dict[str, float]:
     """One measurement in this process (called in a fresh child)."""
     import pulumi
     import pulumi_kubernetes as k8s
 
     from istio_mesh._register import register
-    from mesh.program import build, read_config
+    from mesh.program import build, read_config, tune_collector
 
+    # The process settings of `pulumi up` and `python -m mesh`, for both kinds alike.
+    if collector == "program":
+        tune_collector()
     config = cli_config(n)
     objects = json.loads(Path(objects_file).read_text()) if kind == "baseline" else []
 
@@ -118,9 +121,9 @@ def measure(kind: str, n: int, objects_file: str) -> dict[str, float]:
     return {"seconds": seconds, "peak_mb": peak_mb, "objects": count}
 
 
-def child(kind: str, n: int, objects_file: Path) -> dict[str, float]:
+def child(kind: str, n: int, objects_file: Path, collector: str) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(n), str(objects_file)],
+        [sys.executable, __file__, "--collector", collector, "--child", kind, str(n), str(objects_file)],
         capture_output=True,
         text=True,
         check=True,
@@ -144,11 +147,17 @@ def render_seconds() -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--collector",
+        choices=["program", "default"],
+        default="program",
+        help="the program's garbage-collector setting (default) or Python's own, for both kinds",
+    )
     parser.add_argument("--child", nargs=3, metavar=("KIND", "N", "OBJECTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child[0], int(args.child[1]), args.child[2])))
+        print(json.dumps(measure(args.child[0], int(args.child[1]), args.child[2], args.collector)))
         return 0
     workdir = Path(tempfile.mkdtemp(prefix="mesh-bench-"))
     rows = []
@@ -160,8 +169,8 @@ def main() -> int:
         objects_file.write_text(json.dumps(manifests_for(n)))
         ours, base = [], []
         for _ in range(args.repeats):
-            ours.append(child("program", n, objects_file))
-            base.append(child("baseline", n, objects_file))
+            ours.append(child("program", n, objects_file, args.collector))
+            base.append(child("baseline", n, objects_file, args.collector))
         seconds = statistics.median(r["seconds"] for r in ours)
         base_seconds = statistics.median(r["seconds"] for r in base)
         objects = int(ours[0]["objects"])

@@ -13,7 +13,7 @@ from istio_mesh import ArgsError
 from mesh import render
 from mesh.check import check, format_text
 from mesh.offline import PROJECT_DIR, StackFileError, run_stack
-from mesh.program import AnalysisError
+from mesh.program import AnalysisError, tune_collector
 from mesh.schemas import KUBERNETES_VERSION
 
 
@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_check.add_argument("--kubernetes-version", default=KUBERNETES_VERSION, help="default: %(default)s")
     args = parser.parse_args(argv)
+    tune_collector()
     try:
         # check reports the analysis as findings; render stops on it, as `pulumi preview` does.
         run = run_stack(args.stack, args.project_dir, analysis=args.command == "render")

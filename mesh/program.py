@@ -1,5 +1,6 @@
 """The Pulumi program: one environment from its stack config. Thin wiring only."""
 
+import gc
 from typing import Any, cast
 
 import pulumi
@@ -16,6 +17,22 @@ from istio_mesh.service_spec import service_host
 from mesh.check import format_finding, preflight
 from mesh.config import PROJECT, StackConfig, load
 from mesh.environment import CONTROL_PLANE, EnvironmentPlan, plan_environment, planned_manifests
+
+YOUNG_COLLECTION_THRESHOLD = 50_000
+"""Allocations between two young-generation collections (Python's default: 700).
+
+Pulumi keeps every resource's futures, closures and outputs alive to the end of
+the run, so nearly everything the collector examines survives: at the default it
+rescans a heap that only grows, about 40% of a run of a thousand services. At
+50,000, cycles are still collected, for a few MB of garbage held a little longer."""
+
+
+def tune_collector() -> None:
+    """Set the process's young-generation threshold for a run that only accumulates.
+    Called by the Pulumi entry point and by ``python -m mesh``; the benchmark gives
+    the baseline the same setting."""
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, middle, old)
 
 
 def project_config() -> dict[str, Any]:
@@ -85,6 +102,7 @@ def build(cfg: StackConfig, *, analysis: bool = True) -> dict[str, Any]:
 
 def main() -> None:
     """Entry point under the Pulumi CLI: bad config stops the run with its problems, no traceback."""
+    tune_collector()
     try:
         cfg = read_config()
         outputs = build(cfg)

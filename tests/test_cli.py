@@ -1,10 +1,12 @@
 """`python -m mesh`: render and errors as a user meets them."""
 
+import gc
 import subprocess
 import sys
 
 from mesh.__main__ import main
 from mesh.offline import PROJECT_DIR
+from mesh.program import YOUNG_COLLECTION_THRESHOLD
 
 
 def test_render_writes_the_stack_and_prints_a_summary(tmp_path, capsys):
@@ -36,3 +38,13 @@ def test_bad_config_is_a_short_error_with_exit_code_2(tmp_path):
     assert "service-mesh:istio.revison: unknown key (did you mean 'revision'?)" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_command_line_runs_with_the_programs_collector_setting(tmp_path):
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        assert main(["render", "dev", "--out", str(tmp_path)]) == 0
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD
+    finally:
+        gc.set_threshold(*saved)

@@ -1,5 +1,6 @@
 """`__main__.py` as the CLI runs it: config in, resources and exports out; bad config stops cleanly."""
 
+import gc
 import json
 import runpy
 
@@ -7,7 +8,7 @@ import pulumi
 import pytest
 
 from mesh.offline import PROJECT_DIR, run, stack_config
-from mesh.program import main
+from mesh.program import YOUNG_COLLECTION_THRESHOLD, main
 
 
 def test_the_entry_point_builds_the_dev_stack_and_exports_its_outputs():
@@ -74,3 +75,16 @@ def test_analysis_warnings_go_to_pulumis_log(monkeypatch):
     monkeypatch.setattr(prog, "preflight", lambda *a: [Finding("IST0118", "warning", "Service/x/y", "spec", "m", "f")])
     run(lambda: prog.build(prog.read_config()), stack_config("dev"), "dev")
     assert warned and "IST0118" in warned[0]
+
+
+@pytest.fixture
+def collector_threshold():
+    saved = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    yield
+    gc.set_threshold(*saved)
+
+
+def test_the_entry_point_raises_the_young_collection_threshold_and_keeps_the_others(collector_threshold):
+    run(lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py")) and {}, stack_config("dev"), "dev")
+    assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, 10, 10)
