@@ -80,13 +80,25 @@ def _run_under_mocks(program: Any, config: dict[str, str]) -> int:
     return Counting.created
 
 
-def manifests_for(n: int) -> list[tuple[str, dict[str, Any]]]:
-    """(Pulumi type, inputs) of every resource the program registers for ``n`` services."""
+def recorded(n: int) -> list[dict[str, Any]]:
+    """Every resource the program registers for ``n`` services, components included,
+    in registration order: type, name, URN, parent, dependencies, inputs."""
     from mesh.offline import run
     from mesh.program import build, read_config
 
-    recorded = run(lambda: build(read_config()), cli_config(n), "bench")
-    return [(r.type, r.inputs) for r in recorded.custom()]
+    result = run(lambda: build(read_config()), cli_config(n), "bench")
+    return [
+        {
+            "type": r.type,
+            "name": r.name,
+            "urn": r.urn,
+            "parent": r.parent,
+            "dependencies": list(r.dependencies),
+            "custom": r.custom,
+            "inputs": r.inputs,
+        }
+        for r in result.registrations
+    ]
 
 
 def measure(kind: str, n: int, objects_file: str, collector: str = "program") -> dict[str, float]:
@@ -97,25 +109,42 @@ def measure(kind: str, n: int, objects_file: str, collector: str = "program") ->
     from istio_mesh._register import register
     from mesh.program import build, read_config, tune_collector
 
-    # The process settings of `pulumi up` and `python -m mesh`, for both kinds alike.
+    # The process settings of `pulumi up` and `python -m mesh`, for every kind alike.
     if collector == "program":
         tune_collector()
     config = cli_config(n)
-    objects = json.loads(Path(objects_file).read_text()) if kind == "baseline" else []
+    entries = json.loads(Path(objects_file).read_text()) if kind != "program" else []
 
     def program() -> None:
         build(read_config())
 
+    def plain_object(name: str, typ: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions) -> Any:
+        if typ == "kubernetes:helm.sh/v3:Release":
+            fields = {k: v for k, v in inputs.items() if k not in ("compat", "repositoryOpts")}
+            return k8s.helm.v3.Release(name, repository_opts=inputs.get("repositoryOpts"), opts=opts, **fields)
+        return register(name, inputs, opts)
+
     def baseline() -> None:
-        for i, (typ, inputs) in enumerate(objects):
-            if typ == "kubernetes:helm.sh/v3:Release":
-                fields = {k: v for k, v in inputs.items() if k not in ("compat", "repositoryOpts")}
-                k8s.helm.v3.Release(f"r{i}", repository_opts=inputs.get("repositoryOpts"), **fields)
+        for i, entry in enumerate(e for e in entries if e["custom"]):
+            plain_object(f"o{i}", entry["type"], entry["inputs"], pulumi.ResourceOptions())
+
+    def components() -> None:
+        # The same objects under the same empty components, parents and dependencies:
+        # what the component structure costs Pulumi, without any of this project's code.
+        made: dict[str, Any] = {}
+        for entry in entries:
+            opts = pulumi.ResourceOptions(
+                parent=made.get(entry["parent"]), depends_on=[made[d] for d in entry["dependencies"]]
+            )
+            if entry["custom"]:
+                made[entry["urn"]] = plain_object(entry["name"], entry["type"], entry["inputs"], opts)
             else:
-                register(f"o{i}", inputs, pulumi.ResourceOptions())
+                component = pulumi.ComponentResource(entry["type"], entry["name"], None, opts)
+                component.register_outputs({})
+                made[entry["urn"]] = component
 
     start = time.perf_counter()
-    count = _run_under_mocks(program if kind == "program" else baseline, config)
+    count = _run_under_mocks({"program": program, "components": components, "baseline": baseline}[kind], config)
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "peak_mb": peak_mb, "objects": count}
@@ -144,6 +173,28 @@ def render_seconds() -> float:
     return time.perf_counter() - start
 
 
+def own_seconds(n: int) -> float:
+    """This project's own work for ``n`` services, without Pulumi: config validation,
+    planning, every spec and the mesh analysis (best of three)."""
+    from istio_mesh.service_spec import _memo
+    from mesh.check import preflight
+    from mesh.config import load
+    from mesh.environment import plan_environment, planned_manifests
+
+    raw = cli_config(n)
+    best = float("inf")
+    for _ in range(3):
+        _memo.cache_clear()
+        start = time.perf_counter()
+        cfg = load({k.split(":", 1)[1]: v for k, v in raw.items()})
+        preflight(planned_manifests(plan_environment(cfg)), cfg.declared_calls)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+KINDS = ("program", "components", "baseline")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
@@ -152,7 +203,7 @@ def main() -> int:
         "--collector",
         choices=["program", "default"],
         default="program",
-        help="the program's garbage-collector setting (default) or Python's own, for both kinds",
+        help="the program's garbage-collector setting (default) or Python's own, for every kind",
     )
     parser.add_argument("--child", nargs=3, metavar=("KIND", "N", "OBJECTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -160,43 +211,46 @@ def main() -> int:
         print(json.dumps(measure(args.child[0], int(args.child[1]), args.child[2], args.collector)))
         return 0
     workdir = Path(tempfile.mkdtemp(prefix="mesh-bench-"))
-    rows = []
-    times: dict[int, float] = {}
-    base_times: dict[int, float] = {}
+    median: dict[tuple[str, int], float] = {}
+    peak: dict[tuple[str, int], float] = {}
+    objects: dict[int, int] = {}
+    own: dict[int, float] = {}
     for n in args.sizes:
-        # What the program registers, recorded once, is what the baseline registers by hand.
+        # What the program registers, recorded once, is what the others register by hand.
         objects_file = workdir / f"objects-{n}.json"
-        objects_file.write_text(json.dumps(manifests_for(n)))
-        ours, base = [], []
+        objects_file.write_text(json.dumps(recorded(n)))
+        runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in KINDS}
         for _ in range(args.repeats):
-            ours.append(child("program", n, objects_file, args.collector))
-            base.append(child("baseline", n, objects_file, args.collector))
-        seconds = statistics.median(r["seconds"] for r in ours)
-        base_seconds = statistics.median(r["seconds"] for r in base)
-        objects = int(ours[0]["objects"])
-        times[n] = seconds
-        base_times[n] = base_seconds
-        rows.append(
-            (
-                n,
-                objects,
-                seconds,
-                1000 * seconds / objects,
-                max(r["peak_mb"] for r in ours),
-                seconds / base_seconds,
-                base_seconds,
-                max(r["peak_mb"] for r in base),
-            )
-        )
+            for kind in KINDS:  # alternating, so that drift on the machine hits all alike
+                runs[kind].append(child(kind, n, objects_file, args.collector))
+        for kind in KINDS:
+            median[kind, n] = statistics.median(r["seconds"] for r in runs[kind])
+            peak[kind, n] = max(r["peak_mb"] for r in runs[kind])
+        objects[n] = int(runs["program"][0]["objects"])
+        own[n] = own_seconds(n)
     print(
-        "| N | objects | seconds | ms per object | peak MB | ratio to baseline | baseline seconds | baseline peak MB |"
+        "| N | objects | seconds | ms per object | peak MB | ratio to baseline "
+        "| baseline seconds | baseline peak MB | components alone, seconds | own work, seconds |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for n, objects, seconds, per, peak, ratio, bs, bpeak in rows:
-        print(f"| {n} | {objects} | {seconds:.2f} | {per:.2f} | {peak:.0f} | {ratio:.2f} | {bs:.2f} | {bpeak:.0f} |")
-    if 100 in times and 1000 in times:
-        base_growth = base_times[1000] / base_times[100]
-        print(f"\ntime(1000) / time(100) = {times[1000] / times[100]:.1f} (target <= 11); baseline: {base_growth:.1f}")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in args.sizes:
+        seconds, base = median["program", n], median["baseline", n]
+        print(
+            f"| {n} | {objects[n]} | {seconds:.2f} | {1000 * seconds / objects[n]:.2f} | {peak['program', n]:.0f} "
+            f"| {seconds / base:.2f} | {base:.2f} | {peak['baseline', n]:.0f} "
+            f"| {median['components', n]:.2f} | {own[n]:.2f} |"
+        )
+    if 100 in args.sizes and 1000 in args.sizes:
+        print()
+        for kind in KINDS:
+            print(f"time(1000) / time(100), {kind}: {median[kind, 1000] / median[kind, 100]:.1f}")
+        print(f"time(1000) / time(100), own work: {own[1000] / own[100]:.1f} (target <= 11)")
+    for n in args.sizes:
+        base, comp, prog = median["baseline", n], median["components", n], median["program", n]
+        print(
+            f"N = {n}: Pulumi's cost of the components {100 * (comp - base) / base:+.0f}% of the baseline, "
+            f"this project's code {100 * (prog - comp) / base:+.0f}%"
+        )
     print(f"`python -m mesh render dev`, end to end: {render_seconds():.2f} s (target < 3)")
     return 0
 
