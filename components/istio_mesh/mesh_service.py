@@ -36,18 +36,24 @@ class MeshService(pulumi.ComponentResource):
         # is, and the parent once its `depends_on` is done. A `depends_on` per
         # child would add nothing to the order and cost a resolution each.
         child_opts = pulumi.ResourceOptions(parent=self)
-        self.children = [register(name, m, child_opts) for m in [*spec.workloads, *spec.istio]]
+        # A plain loop, not a comprehension: Pulumi records the call stack of every
+        # registration, and a comprehension is one more frame each time.
+        self.children: list[pulumi.CustomResource] = []
+        for manifest in [*spec.workloads, *spec.istio]:
+            self.children.append(register(name, manifest, child_opts))
+        versions = [v["name"] for v in args["versions"]]
         self.service_name = pulumi.Output.from_input(spec.name)
         self.namespace = pulumi.Output.from_input(spec.namespace)
         self.host = pulumi.Output.from_input(spec.host)
         self.port = pulumi.Output.from_input(spec.port)
-        self.versions = pulumi.Output.from_input([v["name"] for v in args["versions"]])
+        self.versions = pulumi.Output.from_input(versions)
+        # Known now: plain values spare Pulumi awaiting five Outputs per service.
         self.register_outputs(
             {
-                "service_name": self.service_name,
-                "namespace": self.namespace,
-                "host": self.host,
-                "port": self.port,
-                "versions": self.versions,
+                "service_name": spec.name,
+                "namespace": spec.namespace,
+                "host": spec.host,
+                "port": spec.port,
+                "versions": versions,
             }
         )
