@@ -233,22 +233,27 @@ def main() -> int:
     own: dict[int, float] = {}
     linear: dict[int, float] = {}
     ratios: dict[int, list[float]] = {}
+    # What the program registers, recorded once per size, is what the others register by hand.
+    files = {n: workdir / f"objects-{n}.json" for n in args.sizes}
+    for n, path in files.items():
+        path.write_text(json.dumps(recorded(n)))
+    runs: dict[tuple[str, int], list[dict[str, float]]] = {(k, n): [] for k in (*KINDS, "own") for n in args.sizes}
+    # Round after round, every size and kind in turn: drift on the machine hits all
+    # alike, the growth from 100 to 1000 as much as the ratio.
+    for _ in range(args.repeats):
+        for n in args.sizes:
+            for kind in (*KINDS, "own"):
+                runs[kind, n].append(child(kind, n, files[n], args.collector))
     for n in args.sizes:
-        # What the program registers, recorded once, is what the others register by hand.
-        objects_file = workdir / f"objects-{n}.json"
-        objects_file.write_text(json.dumps(recorded(n)))
-        runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in KINDS}
-        for _ in range(args.repeats):
-            for kind in KINDS:  # alternating, so that drift on the machine hits all alike
-                runs[kind].append(child(kind, n, objects_file, args.collector))
         for kind in KINDS:
-            median[kind, n] = statistics.median(r["seconds"] for r in runs[kind])
-            peak[kind, n] = max(r["peak_mb"] for r in runs[kind])
+            median[kind, n] = statistics.median(r["seconds"] for r in runs[kind, n])
+            peak[kind, n] = max(r["peak_mb"] for r in runs[kind, n])
         # Each round's program against the baseline run right after it.
-        ratios[n] = [p["seconds"] / b["seconds"] for p, b in zip(runs["program"], runs["baseline"], strict=True)]
-        objects[n] = int(runs["program"][0]["objects"])
-        own_run = child("own", n, objects_file, args.collector)
-        own[n], linear[n] = own_run["seconds"], own_run["copy_seconds"]
+        pairs = zip(runs["program", n], runs["baseline", n], strict=True)
+        ratios[n] = [p["seconds"] / b["seconds"] for p, b in pairs]
+        objects[n] = int(runs["program", n][0]["objects"])
+        own[n] = statistics.median(r["seconds"] for r in runs["own", n])
+        linear[n] = statistics.median(r["copy_seconds"] for r in runs["own", n])
     print(
         "| N | objects | seconds | ms per object | peak MB | ratio to baseline | ratio range "
         "| baseline seconds | baseline peak MB | components alone, seconds | own work, seconds |"
