@@ -222,7 +222,11 @@ def main() -> int:
         help="the program's garbage-collector setting (default) or Python's own, for every kind",
     )
     parser.add_argument("--child", nargs=3, metavar=("KIND", "N", "OBJECTS"), help=argparse.SUPPRESS)
+    parser.add_argument("--record", nargs=2, metavar=("N", "OBJECTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.record:
+        Path(args.record[1]).write_text(json.dumps(recorded(int(args.record[0]))))
+        return 0
     if args.child:
         print(json.dumps(measure(args.child[0], int(args.child[1]), args.child[2], args.collector)))
         return 0
@@ -236,19 +240,22 @@ def main() -> int:
     # What the program registers, recorded once per size, is what the others register by hand.
     files = {n: workdir / f"objects-{n}.json" for n in args.sizes}
     for n, path in files.items():
-        path.write_text(json.dumps(recorded(n)))
+        # In a child: a child's peak memory starts at its parent's, so this one stays small.
+        subprocess.run([sys.executable, __file__, "--record", str(n), str(path)], check=True, cwd=ROOT)
     runs: dict[tuple[str, int], list[dict[str, float]]] = {(k, n): [] for k in (*KINDS, "own") for n in args.sizes}
     # Round after round, every size and kind in turn: drift on the machine hits all
     # alike, the growth from 100 to 1000 as much as the ratio.
-    for _ in range(args.repeats):
+    for round_ in range(args.repeats):
         for n in args.sizes:
-            for kind in (*KINDS, "own"):
+            # Program and baseline back to back, first one then the other.
+            order = ("program", "baseline") if round_ % 2 == 0 else ("baseline", "program")
+            for kind in (*order, "components", "own"):
                 runs[kind, n].append(child(kind, n, files[n], args.collector))
     for n in args.sizes:
         for kind in KINDS:
             median[kind, n] = statistics.median(r["seconds"] for r in runs[kind, n])
             peak[kind, n] = max(r["peak_mb"] for r in runs[kind, n])
-        # Each round's program against the baseline run right after it.
+        # Each round's program against the baseline run right beside it.
         pairs = zip(runs["program", n], runs["baseline", n], strict=True)
         ratios[n] = [p["seconds"] / b["seconds"] for p, b in pairs]
         objects[n] = int(runs["program", n][0]["objects"])
