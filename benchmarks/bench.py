@@ -1,14 +1,21 @@
 """What the program costs as the mesh grows, against plain pulumi_kubernetes calls.
 
 For N services (two versions each, a 90/10 route, a call to the next service,
-default-deny, Sidecars, an ingress gateway), one measurement runs the whole
-program under Pulumi's mock runtime in a fresh process: config validation,
-assembly, the in-program analysis and every registration. The baseline registers
-the same Kubernetes objects and Helm releases with plain `pulumi_kubernetes` calls
-(no components, no validation) under the same mocks. Program and baseline run
-alternately, so that drift on the machine hits both alike.
+default-deny, Sidecars, an ingress gateway), each measurement runs in a fresh
+process under Pulumi's mock runtime, with the program's process settings:
 
-    python benchmarks/bench.py                 # N = 10, 100, 1000, 5 pairs each
+- program: the whole program (config validation, assembly, the in-program
+  analysis, every registration);
+- baseline: the same Kubernetes objects and Helm releases with plain
+  `pulumi_kubernetes` calls (no components, no validation);
+- components: the same objects under the same empty components, parents and
+  dependencies: Pulumi's cost of the structure, without this project's code;
+- own: this project's code alone, no Pulumi, beside a linear control.
+
+Rounds run every size and kind in turn, program and baseline back to back, so
+that drift on the machine hits all alike.
+
+    python benchmarks/bench.py                 # N = 10, 100, 1000, 5 rounds
     python benchmarks/bench.py --sizes 10 --repeats 1
 """
 

@@ -278,8 +278,9 @@ def _destination_findings(
 def ordered_after(run: OfflineRun) -> Callable[[str], set[str]]:
     """Everything a resource is created after: its dependencies, theirs, and so on.
     A dependency on a component counts as one on each of its descendants, as in Pulumi.
-    A child comes after its parent and all the parent comes after: Pulumi registers
-    a child once its parent is registered, and the parent once its `depends_on` is done."""
+    A child also comes after its parent and whatever the parent comes after: Pulumi
+    registers a child once its parent is registered, and the parent once its
+    `depends_on` is done."""
     by_urn = run.by_urn()
     children: dict[str, list[str]] = defaultdict(list)
     for reg in run.registrations:
