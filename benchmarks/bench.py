@@ -21,6 +21,7 @@ that drift on the machine hits all alike.
 
 import argparse
 import copy
+import dataclasses
 import json
 import resource
 import statistics
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,18 +97,7 @@ def recorded(n: int) -> list[dict[str, Any]]:
     from mesh.program import build, read_config
 
     result = run(lambda: build(read_config()), cli_config(n), "bench")
-    return [
-        {
-            "type": r.type,
-            "name": r.name,
-            "urn": r.urn,
-            "parent": r.parent,
-            "dependencies": list(r.dependencies),
-            "custom": r.custom,
-            "inputs": r.inputs,
-        }
-        for r in result.registrations
-    ]
+    return [dataclasses.asdict(r) for r in result.registrations]
 
 
 def measure(kind: str, n: int, objects_file: str, collector: str = "program") -> dict[str, float]:
@@ -183,6 +174,16 @@ def render_seconds() -> float:
     return time.perf_counter() - start
 
 
+def best_of_three(work: Callable[[], object]) -> float:
+    """The shortest of three timed runs of ``work``."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def own_seconds(n: int) -> float:
     """This project's own work for ``n`` services, without Pulumi: config validation,
     planning, every spec and the mesh analysis (best of three, in a fresh child)."""
@@ -191,28 +192,21 @@ def own_seconds(n: int) -> float:
     from mesh.config import load
     from mesh.environment import plan_environment, planned_manifests
 
-    raw = cli_config(n)
-    best = float("inf")
-    for _ in range(3):
-        _memo.cache_clear()
-        start = time.perf_counter()
-        cfg = load({k.split(":", 1)[1]: v for k, v in raw.items()})
+    raw = {k.split(":", 1)[1]: v for k, v in cli_config(n).items()}
+
+    def work() -> None:
+        _memo.cache_clear()  # the spec memo would otherwise answer the second run
+        cfg = load(raw)
         preflight(planned_manifests(plan_environment(cfg)), cfg.declared_calls)
-        best = min(best, time.perf_counter() - start)
-    return best
+
+    return best_of_three(work)
 
 
 def copy_seconds(n: int) -> float:
     """A deep copy of the config of ``n`` services, ten times (best of three): linear
     by construction, so its growth is what linear looks like on this machine."""
     cfg = synthetic_config(n)
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        for _ in range(10):
-            copy.deepcopy(cfg)
-        best = min(best, time.perf_counter() - start)
-    return best
+    return best_of_three(lambda: [copy.deepcopy(cfg) for _ in range(10)])
 
 
 KINDS = ("program", "components", "baseline")

@@ -1,6 +1,7 @@
 """Shared helpers: run programs and components offline under Pulumi's mocks."""
 
 import copy
+import gc
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,3 +34,12 @@ def run_program(program: Callable[[], Mapping[str, Any] | None], config: Mapping
 def stacks() -> dict[str, OfflineRun]:
     """Each real stack, run once for the whole session."""
     return {name: run_stack(name) for name in ("dev", "staging", "prod")}
+
+
+@pytest.fixture
+def default_collector():
+    """Python's default collector thresholds for one test, restored after it."""
+    saved = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    yield
+    gc.set_threshold(*saved)

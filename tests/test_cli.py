@@ -40,11 +40,6 @@ def test_bad_config_is_a_short_error_with_exit_code_2(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_the_command_line_runs_with_the_programs_collector_setting(tmp_path):
-    saved = gc.get_threshold()
-    try:
-        gc.set_threshold(700, 10, 10)
-        assert main(["render", "dev", "--out", str(tmp_path)]) == 0
-        assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD
-    finally:
-        gc.set_threshold(*saved)
+def test_the_command_line_runs_with_the_programs_collector_setting(tmp_path, default_collector):
+    assert main(["render", "dev", "--out", str(tmp_path)]) == 0
+    assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD

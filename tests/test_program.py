@@ -77,14 +77,6 @@ def test_analysis_warnings_go_to_pulumis_log(monkeypatch):
     assert warned and "IST0118" in warned[0]
 
 
-@pytest.fixture
-def collector_threshold():
-    saved = gc.get_threshold()
-    gc.set_threshold(700, 10, 10)
-    yield
-    gc.set_threshold(*saved)
-
-
-def test_the_entry_point_raises_the_young_collection_threshold_and_keeps_the_others(collector_threshold):
+def test_the_entry_point_raises_the_young_collection_threshold_and_keeps_the_others(default_collector):
     run(lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py")) and {}, stack_config("dev"), "dev")
     assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, 10, 10)

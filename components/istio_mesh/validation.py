@@ -125,23 +125,13 @@ def _shape_problems(value: Any, typ: Any, path: str) -> list[Problem]:
         _, item = get_args(typ)
         problems = [Problem(_join(path, str(k)), "keys must be text") for k in value if not isinstance(k, str)]
         return problems + [p for k, v in value.items() for p in _shape_problems(v, item, _join(path, str(k)))]
+    # Enums and scalars: the rule is the predicate's, only the message is made here.
+    if _conforms(typ)(value):
+        return []
+    hint = ""
     if isinstance(typ, type) and issubclass(typ, Enum):
-        allowed = [m.value for m in typ]
-        if isinstance(value, typ) or value in allowed:
-            return []
-        hint = did_you_mean(str(value), [str(v) for v in allowed])
-        return [Problem(path, f"expected {_type_name(typ)}, got {_got(value)}{hint}")]
-    if typ is bool:
-        ok = isinstance(value, bool)
-    elif typ is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif typ is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    elif typ is str:
-        ok = isinstance(value, str)
-    else:  # pragma: no cover - guards against a type this walker does not know
-        raise TypeError(f"unsupported type {typ!r} at {path}")
-    return [] if ok else [Problem(path, f"expected {_type_name(typ)}, got {_got(value)}")]
+        hint = did_you_mean(str(value), [str(m.value) for m in typ])
+    return [Problem(path, f"expected {_type_name(typ)}, got {_got(value)}{hint}")]
 
 
 Check = Callable[[Any], bool]
@@ -153,8 +143,9 @@ def _always(_value: Any) -> bool:
 
 @functools.cache
 def _conforms(typ: Any) -> Check:
-    """A predicate saying whether a value has the shape of ``typ``, with exactly the
-    rules of ``_shape_problems``; built once per type."""
+    """A predicate saying whether a value has the shape of ``typ``, built once per
+    type. ``_shape_problems`` walks the same structure to name what is wrong, and
+    takes the rules for enums and scalars from here."""
     origin = get_origin(typ)
     if origin in (NotRequired, Required):
         return _conforms(get_args(typ)[0])
