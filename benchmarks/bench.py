@@ -12,8 +12,9 @@ process under Pulumi's mock runtime, with the program's process settings:
   dependencies: Pulumi's cost of the structure, without this project's code;
 - own: this project's code alone, no Pulumi, beside a linear control.
 
-Rounds run every size and kind in turn, program and baseline back to back, so
-that drift on the machine hits all alike.
+Rounds run every size and kind in turn, the baseline beside each of the others
+and the order reversed every other round, so that drift on the machine hits all
+alike.
 
     python benchmarks/bench.py                 # N = 10, 100, 1000, 5 rounds
     python benchmarks/bench.py --sizes 10 --repeats 1
@@ -248,9 +249,10 @@ def main() -> int:
     # alike, the growth from 100 to 1000 as much as the ratio.
     for round_ in range(args.repeats):
         for n in args.sizes:
-            # Program and baseline back to back, first one then the other.
-            order = ("program", "baseline") if round_ % 2 == 0 else ("baseline", "program")
-            for kind in (*order, "components", "own"):
+            # The baseline in the middle, beside each of the others; the order reversed
+            # every other round, so that none always runs first or last.
+            order = ("program", "baseline", "components")
+            for kind in (*(order if round_ % 2 == 0 else order[::-1]), "own"):
                 runs[kind, n].append(child(kind, n, files[n], args.collector))
     for n in args.sizes:
         for kind in KINDS:

@@ -36,10 +36,13 @@ def stacks() -> dict[str, OfflineRun]:
     return {name: run_stack(name) for name in ("dev", "staging", "prod")}
 
 
-@pytest.fixture
-def default_collector():
-    """Python's default collector thresholds for one test, restored after it."""
-    saved = gc.get_threshold()
-    gc.set_threshold(700, 10, 10)
+@pytest.fixture(autouse=True)
+def collector_restored():
+    """The collector as it was before each test: the entry points switch it off for their process."""
+    saved, enabled = gc.get_threshold(), gc.isenabled()
     yield
     gc.set_threshold(*saved)
+    if enabled:
+        gc.enable()
+    else:
+        gc.disable()

@@ -6,7 +6,6 @@ import sys
 
 from mesh.__main__ import main
 from mesh.offline import PROJECT_DIR
-from mesh.program import YOUNG_COLLECTION_THRESHOLD
 
 
 def test_render_writes_the_stack_and_prints_a_summary(tmp_path, capsys):
@@ -40,6 +39,9 @@ def test_bad_config_is_a_short_error_with_exit_code_2(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_the_command_line_runs_with_the_programs_collector_setting(tmp_path, default_collector):
+def test_the_command_line_switches_off_the_automatic_collector_as_the_program_does(tmp_path):
+    thresholds = gc.get_threshold()
+    assert gc.isenabled()
     assert main(["render", "dev", "--out", str(tmp_path)]) == 0
-    assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD
+    assert not gc.isenabled()
+    assert gc.get_threshold() == thresholds

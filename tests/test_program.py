@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from mesh.offline import PROJECT_DIR, run, stack_config
-from mesh.program import YOUNG_COLLECTION_THRESHOLD, main
+from mesh.program import main
 
 
 def test_the_entry_point_builds_the_dev_stack_and_exports_its_outputs():
@@ -77,6 +77,9 @@ def test_analysis_warnings_go_to_pulumis_log(monkeypatch):
     assert warned and "IST0118" in warned[0]
 
 
-def test_the_entry_point_raises_the_young_collection_threshold_and_keeps_the_others(default_collector):
+def test_the_entry_point_switches_off_the_automatic_collector_and_leaves_its_thresholds():
+    thresholds = gc.get_threshold()
+    assert gc.isenabled()
     run(lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py")) and {}, stack_config("dev"), "dev")
-    assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, 10, 10)
+    assert not gc.isenabled()
+    assert gc.get_threshold() == thresholds
