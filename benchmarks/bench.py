@@ -1,8 +1,12 @@
 """What the program costs as the mesh grows, against plain pulumi_kubernetes calls.
 
-For N services (two versions each, a 90/10 route, a call to the next service,
-default-deny, Sidecars, an ingress gateway), each measurement runs in a fresh
-process under Pulumi's mock runtime, with the program's process settings:
+For N services, each measurement runs in a fresh process under Pulumi's mock
+runtime, with the program's process settings. Each service has what the real
+stacks give theirs: two versions of two replicas, each with a disruption budget
+and an autoscaler; an A/B route and a 90/10 canary; retries, a timeout and
+circuit breaking; a declared call to the next service under default-deny; a
+Sidecar; and, for the first, the ingress gateway and a JWT (tests/test_bench.py
+keeps it so). The runs:
 
 - program: the whole program (config validation, assembly, the in-program
   analysis, every registration);
@@ -46,17 +50,34 @@ def synthetic_config(n: int) -> dict[str, Any]:
             "name": f"svc-{i}",
             "ports": [{"port": 8080}],
             "health_path": "/health",
+            "replicas": 2,
+            "autoscaling": {"max_replicas": 4},
+            "resources": {"cpu_request": "100m", "memory_request": "128Mi", "memory_limit": "256Mi"},
             "versions": [
                 {"name": "v1", "image": f"registry.example/svc-{i}:1.0.0"},
                 {"name": "v2", "image": f"registry.example/svc-{i}:1.1.0"},
             ],
-            "routes": [{"destinations": [{"version": "v1", "weight": 90}, {"version": "v2", "weight": 10}]}],
-            "traffic_policy": {"outlier_detection": {"consecutive_5xx_errors": 5}},
+            # An A/B match, then a 90/10 canary for everyone else.
+            "routes": [
+                {
+                    "name": "ab",
+                    "match": [{"headers": {"end-user": {"exact": "jason"}}}],
+                    "destinations": [{"version": "v2"}],
+                },
+                {"destinations": [{"version": "v1", "weight": 90}, {"version": "v2", "weight": 10}]},
+            ],
+            "retries": {"attempts": 2, "per_try_timeout": "2s"},
+            "timeout": "6s",
+            "traffic_policy": {
+                "connection_pool": {"max_connections": 200},
+                "outlier_detection": {"consecutive_5xx_errors": 5},
+            },
         }
         if i + 1 < n:
             svc["calls"] = [{"service": f"svc-{i + 1}", "methods": ["GET"]}]
         if i == 0:
             svc["entry"] = True
+            svc["jwt"] = {"issuer": "https://auth.example", "jwks_uri": "https://auth.example/jwks.json"}
         services.append(svc)
     return {
         "istio": {"gateway": {"service_type": "NodePort"}, "mtls_mode": "STRICT"},
