@@ -26,12 +26,12 @@ def tune_collector() -> None:
 
     A run only accumulates: Pulumi keeps every resource's futures, closures and
     outputs alive until the program ends, so nearly all the collector examines
-    survives. At Python's default it rescans that growing heap for 40% of a run of
+    survives. At Python's default it rescans that growing heap for half of a run of
     a thousand services; at any threshold it still costs a share that grows with
-    the mesh (7% of a run at 100 services, 16% to 19% at 1,000). What it would
-    free is Pulumi's own cycles, a few hundred small objects per registration:
-    about 8% of the peak at 1,000 services under the benchmark, gone when the run
-    ends."""
+    the mesh (at 50,000: 14% of a run at 100 services, 28% at 1,000). What it
+    would free is Pulumi's own cycles, a few hundred small objects per
+    registration: 10% to 15% of the peak at 1,000 services under the benchmark,
+    gone when the run ends."""
     gc.disable()
 
 
