@@ -112,14 +112,18 @@ def _run_under_mocks(program: Any, config: dict[str, str]) -> int:
     return Counting.created
 
 
-def recorded(n: int) -> list[dict[str, Any]]:
-    """Every resource the program registers for ``n`` services, components included,
-    in registration order: type, name, URN, parent, dependencies, inputs."""
+def synthetic_run(n: int) -> Any:
+    """The program's offline run (`mesh.offline.OfflineRun`) on the stack of ``n`` services."""
     from mesh.offline import run
     from mesh.program import build, read_config
 
-    result = run(lambda: build(read_config()), cli_config(n), "bench")
-    return [dataclasses.asdict(r) for r in result.registrations]
+    return run(lambda: build(read_config()), cli_config(n), "bench")
+
+
+def recorded(n: int) -> list[dict[str, Any]]:
+    """Every resource the program registers for ``n`` services, components included,
+    in registration order: type, name, URN, parent, dependencies, inputs."""
+    return [dataclasses.asdict(r) for r in synthetic_run(n).registrations]
 
 
 def measure(kind: str, n: int, objects_file: str, collector: str = "program") -> dict[str, float]:

@@ -9,8 +9,7 @@ from istio_mesh.service_spec import mesh_service_spec
 from mesh.check import check
 from mesh.config import load
 from mesh.environment import plan_environment
-from mesh.offline import PROJECT, PROJECT_DIR, run, stack_config
-from mesh.program import build, read_config
+from mesh.offline import PROJECT, PROJECT_DIR, stack_config
 
 spec = importlib.util.spec_from_file_location("bench", PROJECT_DIR / "benchmarks" / "bench.py")
 assert spec and spec.loader
@@ -34,15 +33,13 @@ def test_each_kind_a_real_stack_registers_for_its_services_is_in_the_synthetic_s
 
 
 def test_the_synthetic_stack_checks_clean():
-    small = run(lambda: build(read_config()), bench.cli_config(3), "bench")
+    small = bench.synthetic_run(3)
     assert [f for f in check(small, declared=small.declared_calls) if f.code != "MESH0002"] == []
 
 
 def test_one_more_service_is_twelve_more_objects():
     def types(n: int) -> Counter[str]:
-        return Counter(
-            r.type.rsplit(":", 1)[1] for r in run(lambda: build(read_config()), bench.cli_config(n), "bench").custom()
-        )
+        return Counter(r.type.rsplit(":", 1)[1] for r in bench.synthetic_run(n).custom())
 
     # Per version a Deployment, a disruption budget and an autoscaler; one of each other kind.
     assert types(4) - types(3) == Counter(
