@@ -132,7 +132,8 @@ def measure(kind: str, n: int, objects_file: str, collector: str = "program") ->
     import pulumi_kubernetes as k8s
 
     from istio_mesh._register import register
-    from mesh.program import build, read_config, tune_collector
+    from mesh.process import tune_collector
+    from mesh.program import build, read_config
 
     # The process settings of `pulumi up` and `python -m mesh`, for every kind alike.
     if collector == "program":
@@ -213,17 +214,15 @@ def best_of_three(work: Callable[[], object]) -> float:
 def own_seconds(n: int) -> float:
     """This project's own work for ``n`` services, without Pulumi: config validation,
     planning, every spec and the mesh analysis (best of three, in a fresh child)."""
-    from istio_mesh.service_spec import _memo
-    from mesh.check import preflight
+    from mesh.analysis import preflight
     from mesh.config import load
-    from mesh.environment import plan_environment, planned_manifests
+    from mesh.environment import plan_environment
 
     raw = {k.split(":", 1)[1]: v for k, v in cli_config(n).items()}
 
     def work() -> None:
-        _memo.cache_clear()  # the spec memo would otherwise answer the second run
         cfg = load(raw)
-        preflight(planned_manifests(plan_environment(cfg)), cfg.declared_calls)
+        preflight(plan_environment(cfg).manifests(), cfg.declared_calls)
 
     return best_of_three(work)
 

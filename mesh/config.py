@@ -12,14 +12,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
+from istio_mesh import defaults, grammar
 from istio_mesh.args import ExternalHostArgs, IstioControlPlaneArgs, MeshServiceArgs, MtlsMode
 from istio_mesh.validation import (
+    RESERVED_NAMESPACES,
     ArgsError,
     Problem,
+    absolute_path,
     check_shape,
     control_plane_problems,
     did_you_mean,
     dns_label,
+    external_host_problems,
+    http_method,
     mesh_service_problems,
     plain,
 )
@@ -67,6 +72,7 @@ TOP_LEVEL: dict[str, Any] = {
     "namespace_mtls_mode": MtlsMode,
     "limit_egress": bool,
     "external_hosts": list[ExternalHostArgs],
+    "allow_default_namespace": bool,
 }
 REQUIRED = ("services",)
 
@@ -123,6 +129,9 @@ class StackConfig:
     external_hosts: tuple[dict[str, Any], ...] = ()
     """Hosts outside the mesh (ExternalHostArgs), each a ServiceEntry in the
     default namespace. Default: none."""
+    allow_default_namespace: bool = False
+    """Let services run in the cluster's ``default`` namespace. Default: false: the
+    stack would label, police and, on destroy, delete a namespace it does not own."""
 
     @property
     def declared_calls(self) -> set[tuple[str, str]]:
@@ -146,14 +155,25 @@ def parse_raw(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     problems: list[Problem] = []
     for key, value in raw.items():
         expected = TOP_LEVEL.get(key)
+        if expected is None:
+            values[key] = value  # reported as unknown, with a did-you-mean, by `load`
+            continue
         if isinstance(value, str) and expected is not str and expected is not MtlsMode:
             try:
                 value = json.loads(value)
             except json.JSONDecodeError as err:
-                problems.append(Problem(key_path(key), f"is not valid JSON: {err.msg}"))
+                problems.append(
+                    Problem(key_path(key), f"expected {_expected(expected)} as JSON text, which this is not: {err.msg}")
+                )
                 continue
         values[key] = value
     return values, problems
+
+
+def _expected(typ: Any) -> str:
+    if typ is bool:
+        return "true or false"
+    return "a list" if typing.get_origin(typ) is list else "an object"
 
 
 def load(raw: Mapping[str, Any]) -> StackConfig:
@@ -185,20 +205,28 @@ def load(raw: Mapping[str, Any]) -> StackConfig:
     if "istio" in clean:
         problems += control_plane_problems(values["istio"], key_path("istio"))
     namespace = values.get("namespace", "apps")
+    owned = _owned_namespaces(values)
     if "namespace" in clean:
-        problems += dns_label(namespace, key_path("namespace"))
+        problems += dns_label(namespace, key_path("namespace"), "a namespace name")
+        problems += _reserved(namespace, key_path("namespace"), owned)
+    if "external_hosts" in clean:
+        problems += external_host_problems(values["external_hosts"], key_path("external_hosts"))
     services: tuple[ServiceConfig, ...] = ()
     if "services" in clean:
         services = tuple(_service(i, s, namespace) for i, s in enumerate(values["services"]))
         problems += _graph_problems(services, values)
+        for i, entry in enumerate(values["services"]):
+            if "namespace" in entry:
+                ns_path = f"{key_path('services')}[{i}].namespace"
+                problems += dns_label(entry["namespace"], ns_path, "a namespace name")
+                problems += _reserved(entry["namespace"], ns_path, owned)
         for i, svc in enumerate(services):
             path = f"{key_path('services')}[{i}]"
-            own_namespace = "namespace" in values["services"][i]
             problems += [
                 p
                 for p in mesh_service_problems({**svc.args, "namespace": svc.namespace}, path)
-                # An inherited namespace is reported once, at its own key.
-                if own_namespace or p.path != f"{path}.namespace"
+                # The namespace is checked above, once, at the key that sets it.
+                if p.path != f"{path}.namespace"
             ]
     if problems:
         raise ConfigError(problems, "the stack config")
@@ -210,7 +238,34 @@ def load(raw: Mapping[str, Any]) -> StackConfig:
         namespace_mtls_mode=values.get("namespace_mtls_mode"),
         limit_egress=values.get("limit_egress", True),
         external_hosts=tuple(values.get("external_hosts", [])),
+        allow_default_namespace=values.get("allow_default_namespace", False),
     )
+
+
+def _owned_namespaces(values: Mapping[str, Any]) -> dict[str, str]:
+    """Namespaces an app may not use, and who owns each."""
+    istio = values.get("istio", {}) if isinstance(values.get("istio"), Mapping) else {}
+    owned = {ns: "the cluster" for ns in RESERVED_NAMESPACES}
+    if values.get("allow_default_namespace"):
+        del owned["default"]
+    owned[str(istio.get("namespace", defaults.ISTIO_NAMESPACE))] = f"the control plane ({key_path('istio')}.namespace)"
+    gateway = istio.get("gateway")
+    if isinstance(gateway, Mapping):
+        gw_ns = str(gateway.get("namespace", defaults.GATEWAY_NAMESPACE))
+        owned[gw_ns] = f"the ingress gateway ({key_path('istio')}.gateway.namespace)"
+    return owned
+
+
+def _reserved(namespace: str, path: str, owned: Mapping[str, str]) -> list[Problem]:
+    if namespace not in owned:
+        return []
+    hint = f"; or set {key_path('allow_default_namespace')}: true" if namespace == "default" else ""
+    return [
+        Problem(
+            path,
+            f"{namespace!r} belongs to {owned[namespace]}; app namespaces may not be {', '.join(sorted(owned))}{hint}",
+        )
+    ]
 
 
 def _service(index: int, entry: Mapping[str, Any], namespace: str) -> ServiceConfig:
@@ -237,7 +292,9 @@ def _graph_problems(services: tuple[ServiceConfig, ...], values: Mapping[str, An
         first.setdefault(name, i)
     external = [e["host"] for e in values.get("external_hosts", [])]
     for i, svc in enumerate(services):
-        problems += dns_label(svc.name, f"{base}[{i}].name")
+        name_problem = grammar.dns_1035_label(svc.name)
+        if name_problem:
+            problems.append(Problem(f"{base}[{i}].name", f"{name_problem} (it names the service's Service)"))
         if first[svc.name] != i:
             problems.append(Problem(f"{base}[{i}].name", f"{svc.name!r} is declared twice; names are unique per stack"))
         seen: set[str] = set()
@@ -252,8 +309,9 @@ def _graph_problems(services: tuple[ServiceConfig, ...], values: Mapping[str, An
                 problems.append(Problem(path, f"{call.service!r} is listed twice"))
             seen.add(call.service)
             for k, p in enumerate(call.paths):
-                if not p.startswith("/"):
-                    problems.append(Problem(f"{base}[{i}].calls[{j}].paths[{k}]", "must start with '/'"))
+                problems += absolute_path(p, f"{base}[{i}].calls[{j}].paths[{k}]")
+            for k, method in enumerate(call.methods):
+                problems += http_method(method, f"{base}[{i}].calls[{j}].methods[{k}]")
         for j, host in enumerate(svc.egress):
             if host not in external:
                 hint = did_you_mean(host, external)

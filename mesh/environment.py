@@ -1,33 +1,89 @@
-"""One environment from its stack config, as component arguments: pure, no Pulumi.
+"""One environment planned from its stack config: every component's spec, built once; pure, no Pulumi.
 
 The dependency graph (``calls``) is the single source of each service's
 ``<CALLEE>_HOST``/``<CALLEE>_PORT`` env, of whom it admits (AuthorizationPolicy)
-and of what its proxy may reach (Sidecar); no rule is written twice.
+and of what its proxy may reach (Sidecar); no rule is written twice. Every
+planned object remembers the config key that owns it, so that a collision or an
+oversized object is reported at the user's key path before anything registers.
 """
 
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from istio_mesh import defaults as d
-from istio_mesh.control_plane_spec import Manifest, control_plane_spec
-from istio_mesh.namespace_spec import mesh_namespace_spec
-from istio_mesh.service_spec import mesh_service_spec, service_host
-from mesh.config import StackConfig
+from istio_mesh import (
+    ArgsError,
+    ControlPlaneSpec,
+    NamespaceSpec,
+    Problem,
+    ServiceSpec,
+    child_name,
+    control_plane_spec,
+    defaults,
+    mesh_namespace_spec,
+    mesh_service_spec,
+    pulumi_type,
+    service_host,
+)
+from mesh.analysis.uniqueness import collisions, describe, object_key
+from mesh.config import ConfigError, StackConfig, key_path
 
 CONTROL_PLANE = "istio"
 """Name of the IstioControlPlane component."""
+MAX_OBJECT_BYTES = 1_572_864
+"""1.5 MiB: etcd's default request limit, and so the largest object the API server stores."""
+
+Manifest = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Owned:
+    """One planned object and the config key that owns it."""
+
+    component: str
+    """Type token of its component, such as ``istio-mesh:index:MeshService``."""
+    component_name: str
+    manifest: Manifest
+    owner: str
+    """The config key path it derives from."""
 
 
 @dataclass(frozen=True)
 class EnvironmentPlan:
-    """The components of one environment and their arguments."""
+    """The components of one environment, their specs built and validated once."""
 
-    control_plane: dict[str, Any]
-    """IstioControlPlaneArgs."""
-    namespaces: dict[str, dict[str, Any]]
-    """MeshNamespaceArgs by namespace name."""
-    services: dict[str, dict[str, Any]]
-    """MeshServiceArgs by service name."""
+    control_plane: ControlPlaneSpec
+    namespaces: dict[str, NamespaceSpec]
+    """By namespace name."""
+    services: dict[str, ServiceSpec]
+    """By service name."""
+    owners: dict[str, str]
+    """Config key path of each service, namespace and external host, by name."""
+    service_args: dict[str, dict[str, Any]]
+    """MeshServiceArgs the services' specs were built from, derived keys included."""
+    namespace_args: dict[str, dict[str, Any]]
+    """MeshNamespaceArgs the namespaces' specs were built from."""
+
+    def manifests(self) -> list[Manifest]:
+        """Every Kubernetes and Istio object the plan's components will register."""
+        return [o.manifest for o in self.owned()]
+
+    def owned(self) -> Iterator[Owned]:
+        """Every planned object, with its component and owner."""
+        cp = self.control_plane
+        for m in [*cp.namespaces, *cp.resources]:
+            yield Owned("istio-mesh:index:IstioControlPlane", CONTROL_PLANE, m, key_path("istio"))
+        for name, ns in self.namespaces.items():
+            for m in [ns.namespace, *ns.policies]:
+                owner = self.owners.get(f"host:{m['spec']['hosts'][0]}") if m["kind"] == "ServiceEntry" else None
+                yield Owned("istio-mesh:index:MeshNamespace", name, m, owner or self.owners[f"namespace:{name}"])
+        for name, svc in self.services.items():
+            for m in [*svc.workloads, *svc.istio]:
+                owner = self.owners[f"service:{name}"]
+                version = next((i for i, v in enumerate(svc.versions) if m["metadata"]["name"] == f"{name}-{v}"), None)
+                where = f"{owner}.versions[{version}].name" if version is not None else f"{owner}.name"
+                yield Owned("istio-mesh:index:MeshService", name, m, where)
 
 
 def env_prefix(service: str) -> str:
@@ -36,9 +92,64 @@ def env_prefix(service: str) -> str:
 
 
 def plan_environment(cfg: StackConfig) -> EnvironmentPlan:
-    """The components that make up ``cfg``'s environment."""
-    cp = control_plane_spec(cfg.istio)
-    gateway_ns, _, gateway_sa = cp.gateway_ref.partition("/")
+    """The components that make up ``cfg``'s environment; raises ConfigError, at the
+    user's key paths, for anything the specs or the whole plan refuse."""
+    problems: list[Problem] = []
+    cp = _spec(problems, control_plane_spec, cfg.istio, key_path("istio"))
+    gateway_ref = cp.gateway_ref if cp else ""
+    revision = cp.revision if cp else ""
+    owners: dict[str, str] = {}
+    ns_args: dict[str, Any] = {"revision": revision, "default_deny": cfg.default_deny}
+    if cfg.namespace_mtls_mode:
+        ns_args["mtls_mode"] = cfg.namespace_mtls_mode
+    namespace_args: dict[str, dict[str, Any]] = {}
+    if cfg.external_hosts:
+        # External hosts live in the default namespace, exported to the whole mesh.
+        namespace_args[cfg.namespace] = {**ns_args, "external_hosts": [dict(e) for e in cfg.external_hosts]}
+        owners[f"namespace:{cfg.namespace}"] = key_path("namespace")
+        for i, ext in enumerate(cfg.external_hosts):
+            owners[f"host:{ext['host']}"] = f"{key_path('external_hosts')}[{i}].host"
+    service_args = _service_args(cfg, gateway_ref)
+    for i, svc in enumerate(cfg.services):
+        namespace_args.setdefault(svc.namespace, dict(ns_args))
+        owners.setdefault(
+            f"namespace:{svc.namespace}",
+            key_path("namespace") if svc.namespace == cfg.namespace else f"{key_path('services')}[{i}].namespace",
+        )
+        owners[f"service:{svc.name}"] = f"{key_path('services')}[{i}]"
+    namespaces = {
+        name: spec
+        for name, args in namespace_args.items()
+        if (
+            spec := _spec(
+                problems, lambda a, p, n=name: mesh_namespace_spec(n, a, p), args, owners[f"namespace:{name}"]
+            )
+        )
+    }
+    services = {
+        name: spec
+        for name, args in service_args.items()
+        if (spec := _spec(problems, lambda a, p, n=name: mesh_service_spec(n, a, p), args, owners[f"service:{name}"]))
+    }
+    if problems or cp is None:
+        raise ConfigError(problems, "the stack config")
+    plan = EnvironmentPlan(cp, namespaces, services, owners, service_args, namespace_args)
+    problems = plan_problems(plan)
+    if problems:
+        raise ConfigError(problems, "the stack config")
+    return plan
+
+
+def _spec(problems: list[Problem], build: Any, args: Mapping[str, Any], path: str) -> Any:
+    try:
+        return build(args, path)
+    except ArgsError as err:
+        problems += err.problems
+        return None
+
+
+def _service_args(cfg: StackConfig, gateway_ref: str) -> dict[str, dict[str, Any]]:
+    gateway_ns, _, gateway_sa = gateway_ref.partition("/")
     by_name = {s.name: s for s in cfg.services}
     first_port = {s.name: s.args["ports"][0]["port"] for s in cfg.services}
     callers: dict[str, list[dict[str, Any]]] = {s.name: [] for s in cfg.services}
@@ -50,31 +161,23 @@ def plan_environment(cfg: StackConfig) -> EnvironmentPlan:
             if call.paths:
                 caller["paths"] = list(call.paths)
             callers[call.service].append(caller)
-    ns_args: dict[str, Any] = {"revision": cp.revision, "default_deny": cfg.default_deny}
-    if cfg.namespace_mtls_mode:
-        ns_args["mtls_mode"] = cfg.namespace_mtls_mode
-    namespaces: dict[str, dict[str, Any]] = {}
-    if cfg.external_hosts:
-        # External hosts live in the default namespace, exported to the whole mesh.
-        namespaces[cfg.namespace] = {**ns_args, "external_hosts": [dict(e) for e in cfg.external_hosts]}
     services: dict[str, dict[str, Any]] = {}
     for svc in cfg.services:
-        namespaces.setdefault(svc.namespace, dict(ns_args))
         derived_env: dict[str, str] = {}
         for call in svc.calls:
             callee = by_name[call.service]
             derived_env[f"{env_prefix(callee.name)}_HOST"] = service_host(callee.name, callee.namespace)
             derived_env[f"{env_prefix(callee.name)}_PORT"] = str(first_port[callee.name])
         args: dict[str, Any] = {**svc.args, "namespace": svc.namespace, "service_name": svc.name}
-        # Explicit env wins over what the graph derives.
+        # Explicit env wins over what the graph derives (check warns: MESH0405).
         env = {**derived_env, **svc.args.get("env", {})}
         if env:
             args["env"] = env
         svc_callers = list(callers[svc.name])
-        if svc.entry:
+        if svc.entry and gateway_ref:
             gw_hosts = cfg.istio.get("gateway", {}).get("hosts", ["*"])
-            args["expose"] = {"gateway": cp.gateway_ref, "hosts": gw_hosts}
-            svc_callers.append({"namespace": gateway_ns, "service_account": gateway_sa or d.GATEWAY_RELEASE})
+            args["expose"] = {"gateway": gateway_ref, "hosts": gw_hosts}
+            svc_callers.append({"namespace": gateway_ns, "service_account": gateway_sa or defaults.GATEWAY_RELEASE})
         if cfg.default_deny or svc_callers:
             # Under default-deny a service with no callers gets an empty ALLOW
             # list, which is what it should admit: nothing.
@@ -88,17 +191,36 @@ def plan_environment(cfg: StackConfig) -> EnvironmentPlan:
                 | {f"{cfg.namespace}/{host}" for host in svc.egress}
             )
         services[svc.name] = args
-    return EnvironmentPlan(control_plane=dict(cfg.istio), namespaces=namespaces, services=services)
+    return services
 
 
-def planned_manifests(plan: EnvironmentPlan) -> list[Manifest]:
-    """Every Kubernetes and Istio object the plan's components will register."""
-    cp = control_plane_spec(plan.control_plane)
-    manifests = [*cp.namespaces, *cp.resources]
-    for name, ns_args in plan.namespaces.items():
-        ns = mesh_namespace_spec(name, ns_args)
-        manifests += [ns.namespace, *ns.policies]
-    for name, svc_args in plan.services.items():
-        svc = mesh_service_spec(name, svc_args)
-        manifests += [*svc.workloads, *svc.istio]
-    return manifests
+def plan_problems(plan: EnvironmentPlan) -> list[Problem]:
+    """What the whole plan refuses: two objects with one identity or one URN, and
+    objects the API server would not store."""
+    problems: list[Problem] = []
+    owned = list(plan.owned())
+    for key, a, b in collisions((object_key(o.manifest), o) for o in owned):
+        message = f"derives {describe(key)}, which {a.owner} derives too; rename one of them"
+        problems += [Problem(b.owner, message), Problem(a.owner, message.replace(a.owner, b.owner))]
+    # A child's URN is its parent's type, its own type and its name: not the parent's name.
+    urns = (
+        (o.component, pulumi_type(o.manifest), child_name(o.component_name, o.manifest["metadata"]["name"]))
+        for o in owned
+    )
+    for key, a, b in collisions(zip(urns, owned, strict=True)):
+        if object_key(a.manifest) != object_key(b.manifest):
+            message = (
+                f"derives the Pulumi resource {key[1]} {key[2]!r}, which {a.owner} derives too; rename one of them"
+            )
+            problems += [Problem(b.owner, message), Problem(a.owner, message.replace(a.owner, b.owner))]
+    for o in owned:
+        size = len(json.dumps(o.manifest, separators=(",", ":")))
+        if size > MAX_OBJECT_BYTES:
+            problems.append(
+                Problem(
+                    o.owner,
+                    f"derives {describe(object_key(o.manifest))} of {size / 2**20:.1f} MiB; the API server stores "
+                    f"at most {MAX_OBJECT_BYTES / 2**20:.1f} MiB per object",
+                )
+            )
+    return problems

@@ -3,94 +3,51 @@
 This is how ``render``, ``check`` and the tests see exactly what ``pulumi up``
 would register: the same ``build`` function, the same config as the CLI would
 feed it from ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml``, and a mock monitor that
-keeps each resource's type, name, parent, dependencies, options and inputs.
+keeps each resource's type, name, parent, dependencies, options and inputs as
+the analysis' plain ``Resource``.
 """
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
-from mesh.config import PROJECT
+from mesh.analysis.model import HELM_RELEASE, Inventory, Resource, object_name
+from mesh.config import PROJECT, load
+from mesh.environment import plan_environment
+from mesh.program import analyse, build, read_config
+from mesh.stackfile import PROJECT_DIR, StackFileError, stack_config
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-"""The folder of Pulumi.yaml and the stack files."""
-
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-
-
-class StackFileError(ValueError):
-    """A stack file that cannot be read as the CLI would."""
-
-
-@dataclass(frozen=True)
-class Registration:
-    """One resource the program registered."""
-
-    type: str
-    name: str
-    urn: str
-    parent: str
-    dependencies: tuple[str, ...]
-    protect: bool
-    retain_on_delete: bool
-    custom: bool
-    inputs: dict[str, Any]
-
-    @property
-    def kind(self) -> str:
-        """The Kubernetes kind, or the Pulumi type for anything else."""
-        return str(self.inputs.get("kind") or self.type.rsplit(":", 1)[-1])
+__all__ = [
+    "HELM_RELEASE",
+    "PROJECT",
+    "PROJECT_DIR",
+    "MeshMocks",
+    "OfflineRun",
+    "StackFileError",
+    "object_name",
+    "run",
+    "run_stack",
+    "stack_config",
+]
 
 
 @dataclass
-class OfflineRun:
+class OfflineRun(Inventory):
     """What one offline run registered and exported."""
 
-    registrations: list[Registration] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     declared_calls: set[tuple[str, str]] | None = None
     """(caller, callee) pairs the stack config declares, when run from a stack."""
 
-    def by_urn(self) -> dict[str, Registration]:
-        """Registrations keyed by URN (rebuilt only when registrations were added)."""
-        cached = self.__dict__.get("_by_urn")
-        if cached is None or len(cached) != len(self.registrations):
-            cached = {r.urn: r for r in self.registrations}
-            self.__dict__["_by_urn"] = cached
-        return cached
-
-    def custom(self) -> list[Registration]:
-        """Only the real resources (not components), in a stable order."""
-        cached = self.__dict__.get("_custom")
-        if cached is None or self.__dict__.get("_custom_of") != len(self.registrations):
-            cached = sorted((r for r in self.registrations if r.custom), key=lambda r: r.urn)
-            self.__dict__["_custom"], self.__dict__["_custom_of"] = cached, len(self.registrations)
-        return list(cached)
-
-    def find(self, kind: str, name: str | None = None) -> list[Registration]:
-        """Custom resources of a kind, optionally of one metadata or release name."""
-        return [r for r in self.custom() if r.kind == kind and (name is None or object_name(r) == name)]
-
-    def component_of(self, reg: Registration) -> str:
-        """Name of the top-level component a resource belongs to."""
-        by_urn = self.by_urn()
-        current = reg
-        while current.parent in by_urn:
-            current = by_urn[current.parent]
-        return current.name
-
-
-def object_name(reg: Registration) -> str:
-    """The Kubernetes name (or Helm release name) of a registration."""
-    meta = reg.inputs.get("metadata") or {}
-    return str(meta.get("name") or reg.inputs.get("name") or reg.name)
+    @property
+    def registrations(self) -> list[Resource]:
+        """Every resource registered, components included."""
+        return self.resources
 
 
 def _ints(value: Any) -> Any:
@@ -131,8 +88,8 @@ class _RecordingMonitor(MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
-            self._run.registrations.append(
-                Registration(
+            self._run.resources.append(
+                Resource(
                     type=request.type,
                     name=request.name,
                     urn=response.urn,
@@ -169,49 +126,13 @@ def run(program: Callable[[], Mapping[str, Any]], config: Mapping[str, str], sta
     return result
 
 
-def _cli_value(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value, separators=(",", ":"))
-
-
-def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
-    """The config the CLI would pass for ``stack``: project defaults from Pulumi.yaml,
-    overridden by Pulumi.<stack>.yaml, every value as text (structured ones as JSON)."""
-    project_file = project_dir / "Pulumi.yaml"
-    stack_file = project_dir / f"Pulumi.{stack}.yaml"
-    if not stack_file.exists():
-        stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
-        raise StackFileError(f"no stack {stack!r}: {stack_file} does not exist; stacks here: {', '.join(stacks)}")
-    project = yaml.safe_load(project_file.read_text()) or {}
-    if project.get("name") != PROJECT:
-        raise StackFileError(f"{project_file} names project {project.get('name')!r}, expected {PROJECT!r}")
-    stack_values = (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
-    config: dict[str, str] = {}
-    for key, decl in (project.get("config") or {}).items():
-        full = key if ":" in key else f"{PROJECT}:{key}"
-        if isinstance(decl, Mapping) and "default" in decl:
-            config[full] = _cli_value(decl["default"])
-        elif full not in stack_values:
-            raise StackFileError(f"{stack_file.name}: missing required config {full!r} (declared in Pulumi.yaml)")
-    for key, value in stack_values.items():
-        if isinstance(value, Mapping) and "secure" in value:
-            raise StackFileError(f"{stack_file.name}: {key} is a secret; offline runs cannot decrypt it")
-        config[key] = _cli_value(value)
-    return config
-
-
-def run_stack(stack: str, project_dir: Path = PROJECT_DIR, *, analysis: bool = True) -> OfflineRun:
+def run_stack(
+    stack: str, project_dir: Path = PROJECT_DIR, *, analysis: bool = True, stack_file: Path | None = None
+) -> OfflineRun:
     """Run the real program for a stack offline. Raises ConfigError on bad config and,
     with ``analysis``, AnalysisError when the mesh analysis finds errors, in both cases
     before anything is registered."""
-    from mesh.config import load
-    from mesh.environment import plan_environment
-    from mesh.program import analyse, build, read_config
-
-    config = stack_config(stack, project_dir)
+    config = stack_config(stack, project_dir, stack_file)
     # Validate before the mock runtime starts, so bad config registers nothing.
     prefix = f"{PROJECT}:"
     cfg = load({k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)})

@@ -6,15 +6,16 @@ from typing import Any
 
 import yaml
 
-from mesh.offline import OfflineRun, Registration, object_name
+from mesh.analysis.model import Resource, object_name
+from mesh.offline import OfflineRun
 
 
-def file_name(reg: Registration) -> str:
+def file_name(reg: Resource) -> str:
     """A stable file name: kind and object name, lower case."""
     return f"{reg.kind.lower()}-{object_name(reg)}.yaml"
 
 
-def document(run: OfflineRun, reg: Registration) -> str:
+def document(run: OfflineRun, reg: Resource) -> str:
     """One registration as YAML, headed by how Pulumi registers it."""
     by_urn = run.by_urn()
     deps = sorted(by_urn[u].name if u in by_urn else u for u in reg.dependencies)

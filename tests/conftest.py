@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from mesh.analysis.schemas import crd_path
 from mesh.offline import OfflineRun, run, run_stack
-from mesh.schemas import crd_path
 
 CRDS = crd_path()
 needs_crds = pytest.mark.skipif(not CRDS.exists(), reason=f"Istio CRDs not found at {CRDS}; set MESH_ISTIO_CRDS")

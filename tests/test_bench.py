@@ -5,8 +5,7 @@ from collections import Counter
 
 import pytest
 
-from istio_mesh.service_spec import mesh_service_spec
-from mesh.check import check
+from mesh.analysis import check
 from mesh.config import load
 from mesh.environment import plan_environment
 from mesh.offline import PROJECT, PROJECT_DIR, stack_config
@@ -21,8 +20,7 @@ def service_kinds(cli_config: dict[str, str]) -> set[str]:
     """The kinds of object a stack's MeshServices register, from its config as the CLI passes it."""
     raw = {key.split(":", 1)[1]: text for key, text in cli_config.items() if key.startswith(f"{PROJECT}:")}
     kinds = set()
-    for name, args in plan_environment(load(raw)).services.items():
-        service = mesh_service_spec(name, args)
+    for service in plan_environment(load(raw)).services.values():
         kinds |= {m["kind"] for m in (*service.workloads, *service.istio)}
     return kinds
 

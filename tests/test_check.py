@@ -8,9 +8,10 @@ import pytest
 import yaml
 
 from istio_mesh import IstioControlPlane, MeshService
-from istio_mesh._register import register
-from mesh.__main__ import main
-from mesh.check import check
+from istio_mesh.registration import register
+from mesh.analysis import check
+from mesh.analysis.schemas import CRDS_ENV
+from mesh.cli import main
 from tests.conftest import needs_crds, run_program, service_args
 
 
@@ -58,8 +59,9 @@ def test_the_real_stacks_check_clean(stacks, stack):
     assert findings_of(run, declared=run.declared_calls) == []
 
 
-def test_absent_crds_are_one_warning_naming_the_path(tmp_path):
-    (finding,) = [f for f in check(mesh_with(), crds=str(tmp_path / "none.yaml")) if f.code == "MESH0002"]
+def test_absent_default_crds_are_one_warning_naming_the_path(tmp_path, monkeypatch):
+    monkeypatch.setenv(CRDS_ENV, str(tmp_path / "none.yaml"))
+    (finding,) = [f for f in check(mesh_with()) if f.code == "MESH0002"]
     assert finding.severity == "warning" and "none.yaml" in finding.message
 
 
@@ -166,7 +168,9 @@ def test_policies_that_block_a_declared_call_or_admit_an_undeclared_one_are_foun
 
 def test_check_exits_zero_for_a_clean_stack_and_prints_json(capsys):
     assert main(["check", "prod", "--format", "json"]) == 0
-    assert [f for f in json.loads(capsys.readouterr().out) if f["code"] != "MESH0002"] == []
+    document = json.loads(capsys.readouterr().out)
+    assert document["stack"] == "prod" and document["errors"] == 0 and document["objects"] == 40
+    assert [f for f in document["findings"] if f["code"] != "MESH0002"] == []
 
 
 def test_check_fails_on_an_error(tmp_path, capsys):
@@ -186,14 +190,14 @@ def test_check_fails_on_an_error(tmp_path, capsys):
 
 
 def test_a_service_without_its_own_policy_admits_anyone_and_that_is_mesh0202():
-    from mesh.check import PolicyIndex, admission
+    from mesh.analysis.authorization import PolicyIndex, admission
 
     open_policy = admission(PolicyIndex({}), "shop", {"app": "x"})
     assert open_policy.anyone and open_policy.admits(("any", "body"))
 
 
 def test_a_deny_on_missing_tokens_does_not_block_a_peer_but_a_plain_deny_does():
-    from mesh.check import PolicyIndex, admission
+    from mesh.analysis.authorization import PolicyIndex, admission
 
     allow = {"action": "ALLOW", "rules": [{"from": [{"source": {"principals": ["cluster.local/ns/a/sa/b"]}}]}]}
     jwt_deny = {"action": "DENY", "rules": [{"from": [{"source": {"notRequestPrincipals": ["*"]}}]}]}

@@ -1,10 +1,13 @@
 """`python -m mesh`: render and errors as a user meets them."""
 
 import gc
+import runpy
 import subprocess
 import sys
 
-from mesh.__main__ import main
+import pytest
+
+from mesh.cli import main
 from mesh.offline import PROJECT_DIR
 
 
@@ -39,9 +42,17 @@ def test_bad_config_is_a_short_error_with_exit_code_2(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_the_command_line_switches_off_the_automatic_collector_as_the_program_does(tmp_path):
+def test_the_command_line_switches_off_the_automatic_collector_as_the_program_does(tmp_path, monkeypatch):
     thresholds = gc.get_threshold()
     assert gc.isenabled()
-    assert main(["render", "dev", "--out", str(tmp_path)]) == 0
+    monkeypatch.setattr(sys, "argv", ["mesh", "render", "dev", "--out", str(tmp_path / "out")])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_module("mesh", run_name="__main__")
+    assert done.value.code == 0
     assert not gc.isenabled()
     assert gc.get_threshold() == thresholds
+
+
+def test_library_code_leaves_the_collector_alone(tmp_path):
+    assert main(["render", "dev", "--out", str(tmp_path / "out")]) == 0
+    assert gc.isenabled()

@@ -4,7 +4,7 @@ import pulumi
 import pytest
 
 from istio_mesh import ArgsError, IstioControlPlane, MeshNamespace, MeshService
-from mesh.check import ordered_after
+from mesh.analysis.ordering import ordered_after
 from mesh.offline import MeshMocks, object_name
 from tests.conftest import run_program, service_args
 

@@ -86,7 +86,7 @@ def test_problems_in_several_services_are_reported_together():
 
 
 def test_invalid_json_is_reported_not_raised():
-    assert "is not valid JSON" in problems_of({"services": "[{"})["service-mesh:services"]
+    assert "expected a list as JSON text, which this is not" in problems_of({"services": "[{"})["service-mesh:services"]
 
 
 # -- property: every broken config is rejected with a key path -------------------

@@ -16,7 +16,7 @@ def test_the_namespace_is_labelled_for_the_default_revision_and_denies_by_defaul
 def test_a_revision_uses_the_rev_label_only_and_default_deny_can_be_off():
     spec = mesh_namespace_spec("shop", {"revision": "canary", "default_deny": False, "labels": {"team": "a"}})
     assert spec.namespace["metadata"]["labels"] == {"team": "a", "istio.io/rev": "canary"}
-    assert spec.policies == []
+    assert spec.policies == ()
 
 
 def test_a_namespace_mtls_mode_adds_its_own_peer_authentication():

@@ -68,7 +68,7 @@ def test_the_analysis_registers_nothing_when_it_fails():
 
 def test_analysis_warnings_go_to_pulumis_log(monkeypatch):
     from mesh import program as prog
-    from mesh.check import Finding
+    from mesh.analysis import Finding
 
     warned = []
     monkeypatch.setattr(prog.pulumi.log, "warn", lambda msg, *a, **k: warned.append(msg))

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from mesh import render
-from mesh.schemas import is_istio, istio_schemas, kubernetes_errors
+from mesh.analysis.schemas import is_istio, istio_schemas, kubernetes_errors
 from tests.conftest import CRDS, needs_crds
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mesh.check import allowed, workload_identities
+from mesh.analysis.authorization import allowed, workload_identities
 from mesh.offline import object_name
 
 

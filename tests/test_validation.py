@@ -5,10 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from istio_mesh import args as a
+from istio_mesh.shape import _conforms, _shape_problems
 from istio_mesh.validation import (
     ArgsError,
-    _conforms,
-    _shape_problems,
     check_shape,
     control_plane_problems,
     mesh_service_problems,

@@ -4,6 +4,11 @@
 prepares an application namespace, and ``MeshService`` puts one microservice on
 the mesh. Their arguments are plain TypedDicts, validated with every problem
 reported at once (``ArgsError``) before anything is registered.
+
+The spec builders (``control_plane_spec``, ``mesh_namespace_spec``,
+``mesh_service_spec``) return, as plain data, exactly what each component
+registers; a program that analyses or renders a spec registers that same spec
+with the component's ``of_spec``.
 """
 
 from istio_mesh.args import (
@@ -39,8 +44,12 @@ from istio_mesh.args import (
     VersionArgs,
 )
 from istio_mesh.control_plane import IstioControlPlane
+from istio_mesh.control_plane_spec import ControlPlaneSpec, ReleaseSpec, control_plane_spec, injection_labels
 from istio_mesh.mesh_namespace import MeshNamespace
 from istio_mesh.mesh_service import MeshService
+from istio_mesh.namespace_spec import NamespaceSpec, mesh_namespace_spec
+from istio_mesh.registration import child_name, pulumi_type
+from istio_mesh.service_spec import ServiceSpec, mesh_service_spec, principal, service_host
 from istio_mesh.validation import ArgsError, Problem
 
 __version__ = "0.1.0"
@@ -50,6 +59,7 @@ __all__ = [
     "AutoscalingArgs",
     "CallerArgs",
     "ConnectionPoolArgs",
+    "ControlPlaneSpec",
     "DestinationArgs",
     "ExposeArgs",
     "ExternalHostArgs",
@@ -69,16 +79,27 @@ __all__ = [
     "MeshServiceArgs",
     "MirrorArgs",
     "MtlsMode",
+    "NamespaceSpec",
     "OutboundTrafficPolicy",
     "OutlierDetectionArgs",
     "PortArgs",
     "Problem",
     "Protocol",
     "ProxyArgs",
+    "ReleaseSpec",
     "ResourcesArgs",
     "RetryArgs",
     "RouteArgs",
+    "ServiceSpec",
     "StringMatchArgs",
     "TrafficPolicyArgs",
     "VersionArgs",
+    "child_name",
+    "control_plane_spec",
+    "injection_labels",
+    "mesh_namespace_spec",
+    "mesh_service_spec",
+    "principal",
+    "pulumi_type",
+    "service_host",
 ]

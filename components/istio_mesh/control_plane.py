@@ -5,9 +5,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from istio_mesh._register import child_name, register
 from istio_mesh.args import IstioControlPlaneArgs
-from istio_mesh.control_plane_spec import control_plane_spec
+from istio_mesh.control_plane_spec import ControlPlaneSpec, control_plane_spec
+from istio_mesh.registration import child_name, register
 
 
 def _status(release: k8s.helm.v3.Release) -> pulumi.Output[str]:
@@ -43,7 +43,18 @@ class IstioControlPlane(pulumi.ComponentResource):
     """Helm status of the gateway release, "" without one."""
 
     def __init__(self, name: str, args: IstioControlPlaneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        spec = control_plane_spec(args or {})
+        self._register(name, control_plane_spec(args or {}), opts)
+
+    @classmethod
+    def of_spec(
+        cls, name: str, spec: ControlPlaneSpec, opts: pulumi.ResourceOptions | None = None
+    ) -> "IstioControlPlane":
+        """An IstioControlPlane from a spec already built with ``control_plane_spec``."""
+        control_plane = cls.__new__(cls)
+        control_plane._register(name, spec, opts)
+        return control_plane
+
+    def _register(self, name: str, spec: ControlPlaneSpec, opts: pulumi.ResourceOptions | None) -> None:
         super().__init__("istio-mesh:index:IstioControlPlane", name, {}, opts)
         namespaces = {}
         for manifest in spec.namespaces:

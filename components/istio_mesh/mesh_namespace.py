@@ -2,9 +2,9 @@
 
 import pulumi
 
-from istio_mesh._register import register
 from istio_mesh.args import MeshNamespaceArgs
-from istio_mesh.namespace_spec import mesh_namespace_spec
+from istio_mesh.namespace_spec import NamespaceSpec, mesh_namespace_spec
+from istio_mesh.registration import register
 
 
 class MeshNamespace(pulumi.ComponentResource):
@@ -19,7 +19,16 @@ class MeshNamespace(pulumi.ComponentResource):
     """The namespace's name, known once it exists: depend on it through this."""
 
     def __init__(self, name: str, args: MeshNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        spec = mesh_namespace_spec(name, args or {})
+        self._register(name, mesh_namespace_spec(name, args or {}), opts)
+
+    @classmethod
+    def of_spec(cls, name: str, spec: NamespaceSpec, opts: pulumi.ResourceOptions | None = None) -> "MeshNamespace":
+        """A MeshNamespace from a spec already built with ``mesh_namespace_spec``."""
+        namespace = cls.__new__(cls)
+        namespace._register(name, spec, opts)
+        return namespace
+
+    def _register(self, name: str, spec: NamespaceSpec, opts: pulumi.ResourceOptions | None) -> None:
         super().__init__("istio-mesh:index:MeshNamespace", name, {}, opts)
         # As a child, the namespace comes after the component's `depends_on`:
         # whatever is deployed into it can wait for the namespace alone and still

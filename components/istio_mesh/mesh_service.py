@@ -2,9 +2,9 @@
 
 import pulumi
 
-from istio_mesh._register import register
 from istio_mesh.args import MeshServiceArgs
-from istio_mesh.service_spec import mesh_service_spec
+from istio_mesh.registration import register
+from istio_mesh.service_spec import ServiceSpec, mesh_service_spec
 
 
 class MeshService(pulumi.ComponentResource):
@@ -30,7 +30,17 @@ class MeshService(pulumi.ComponentResource):
     """The versions deployed."""
 
     def __init__(self, name: str, args: MeshServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        spec = mesh_service_spec(name, args)
+        self._register(name, mesh_service_spec(name, args), opts)
+
+    @classmethod
+    def of_spec(cls, name: str, spec: ServiceSpec, opts: pulumi.ResourceOptions | None = None) -> "MeshService":
+        """A MeshService from a spec already built with ``mesh_service_spec`` (and so
+        validated), for a program that also analyses or renders that spec."""
+        service = cls.__new__(cls)
+        service._register(name, spec, opts)
+        return service
+
+    def _register(self, name: str, spec: ServiceSpec, opts: pulumi.ResourceOptions | None) -> None:
         super().__init__("istio-mesh:index:MeshService", name, {}, opts)
         # The parent orders the children: a child is registered once its parent
         # is, and the parent once its `depends_on` is done. A `depends_on` per
@@ -41,7 +51,7 @@ class MeshService(pulumi.ComponentResource):
         self.children: list[pulumi.CustomResource] = []
         for manifest in [*spec.workloads, *spec.istio]:
             self.children.append(register(name, manifest, child_opts))
-        versions = [v["name"] for v in args["versions"]]
+        versions = list(spec.versions)
         self.service_name = pulumi.Output.from_input(spec.name)
         self.namespace = pulumi.Output.from_input(spec.namespace)
         self.host = pulumi.Output.from_input(spec.host)

@@ -14,13 +14,13 @@ class NamespaceSpec:
 
     name: str
     namespace: Manifest
-    policies: list[Manifest]
+    policies: tuple[Manifest, ...]
     """Istio custom resources in the namespace."""
 
 
 def mesh_namespace_spec(name: str, args: Mapping[str, Any], path: str = "args") -> NamespaceSpec:
     """The namespace for ``args``; raises ArgsError listing every problem."""
-    raise_if(mesh_namespace_problems(args, path), f"MeshNamespace {name!r} arguments")
+    raise_if(mesh_namespace_problems(args, path, name), f"MeshNamespace {name!r} arguments")
     args = plain(args)
     ns = args.get("namespace_name", name)
     labels = {**args.get("labels", {}), **injection_labels(args.get("revision", ""))}
@@ -57,16 +57,19 @@ def mesh_namespace_spec(name: str, args: Mapping[str, Any], path: str = "args") 
                 "spec": {
                     "hosts": [ext["host"]],
                     "location": "MESH_EXTERNAL",
-                    "resolution": "DNS",
+                    # A wildcard names no one address to resolve: the proxy
+                    # forwards to the address the application asked for.
+                    "resolution": "NONE" if ext["host"].startswith("*.") else "DNS",
                     "ports": [{"number": port, "name": f"{protocol.lower()}-{port}", "protocol": protocol}],
                     # Visible to every namespace's proxies, as any service may declare it.
                     "exportTo": ["*"],
                 },
             }
         )
-    return NamespaceSpec(ns, namespace, policies)
+    return NamespaceSpec(ns, namespace, tuple(policies))
 
 
 def external_name(host: str) -> str:
-    """A DNS-label name for the ServiceEntry of ``host``."""
-    return "external-" + host.replace(".", "-")[:54].strip("-")
+    """A DNS-label name for the ServiceEntry of ``host`` ("*." becomes "wildcard-")."""
+    label = host.replace("*.", "wildcard-", 1).replace(".", "-")
+    return ("external-" + label)[:63].rstrip("-")

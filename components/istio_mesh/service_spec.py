@@ -4,7 +4,6 @@ Python names stop here: every dict this module returns is camelCase, as the API
 server reads it.
 """
 
-import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import Any
 
 from istio_mesh import defaults as d
 from istio_mesh.control_plane_spec import Manifest, k8s_resources
-from istio_mesh.validation import mesh_service_problems, plain, port_name, raise_if
+from istio_mesh.validation import mesh_service_problems, plain, port_name, raise_if, volume_name
 
 
 @dataclass(frozen=True)
@@ -26,10 +25,12 @@ class ServiceSpec:
     """The Service's cluster-wide DNS name, the VirtualService and DestinationRule host."""
     port: int
     """The first port: the one routes and probes use."""
-    workloads: list[Manifest]
-    """ServiceAccount, Deployments, Service and their companions."""
-    istio: list[Manifest]
-    """Istio custom resources."""
+    versions: tuple[str, ...]
+    """The versions' names, in order."""
+    workloads: tuple[Manifest, ...]
+    """ServiceAccount, Deployments, Service and their companions (read-only)."""
+    istio: tuple[Manifest, ...]
+    """Istio custom resources (read-only)."""
 
 
 def service_host(name: str, namespace: str) -> str:
@@ -49,25 +50,14 @@ def _meta(name: str, namespace: str, labels: Mapping[str, str]) -> dict[str, Any
 def mesh_service_spec(name: str, args: Mapping[str, Any], path: str = "args") -> ServiceSpec:
     """The objects of one microservice; raises ArgsError listing every problem of ``args``.
 
-    Built once per distinct (name, args): a program that analyses its plan before
-    registering asks for the same spec twice. Treat the result as read-only.
-    """
-    try:
-        # Enum members are `str` and serialise as their values.
-        key = json.dumps(args, sort_keys=True)
-    except TypeError:  # not plain data: build it without the memo
-        return _build(name, plain(args), path)
-    return _memo(name, key, path)
+    A new spec on every call: build it once and hand it to ``MeshService.of_spec``
+    where the same spec is also analysed or rendered."""
+    raise_if(mesh_service_problems(args, path, name), f"MeshService {name!r} arguments")
+    return _build(name, plain(args))
 
 
-@functools.lru_cache(maxsize=4096)
-def _memo(name: str, key: str, path: str) -> ServiceSpec:
-    return _build(name, json.loads(key), path)
-
-
-def _build(name: str, args: Mapping[str, Any], path: str) -> ServiceSpec:
-    """``args`` are plain data: no Enum members."""
-    raise_if(mesh_service_problems(args, path), f"MeshService {name!r} arguments")
+def _build(name: str, args: Mapping[str, Any]) -> ServiceSpec:
+    """``args`` are valid plain data: no Enum members."""
     svc = args.get("service_name", name)
     namespace = args["namespace"]
     host = service_host(svc, namespace)
@@ -93,7 +83,8 @@ def _build(name: str, args: Mapping[str, Any], path: str) -> ServiceSpec:
         istio.append(_sidecar(svc, namespace, labels, args["egress_hosts"]))
     if "jwt" in args:
         istio += _jwt(svc, namespace, labels, args["jwt"])
-    return ServiceSpec(svc, namespace, host, args["ports"][0]["port"], workloads, istio)
+    versions = tuple(v["name"] for v in args["versions"])
+    return ServiceSpec(svc, namespace, host, args["ports"][0]["port"], versions, tuple(workloads), tuple(istio))
 
 
 def _version_workloads(
@@ -178,11 +169,6 @@ def _proxy_annotations(proxy: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def _volume_name(path: str) -> str:
-    cleaned = "".join(c if c.isalnum() else "-" for c in path.strip("/").lower()).strip("-")
-    return f"writable-{cleaned}"[:63].rstrip("-")
-
-
 def _pod_spec(
     svc: str, selector: Mapping[str, str], version: Mapping[str, Any], args: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -212,7 +198,7 @@ def _pod_spec(
         "startupProbe": {**probe_target, "periodSeconds": 2, "failureThreshold": 30},
         "readinessProbe": {**probe_target, "periodSeconds": 5, "failureThreshold": 3},
         "livenessProbe": {**probe_target, "periodSeconds": 10, "failureThreshold": 3},
-        "volumeMounts": [{"name": _volume_name(p), "mountPath": p} for p in writable],
+        "volumeMounts": [{"name": volume_name(p), "mountPath": p} for p in writable],
     }
     if not env:
         del container["env"]
@@ -236,7 +222,7 @@ def _pod_spec(
             }
         ],
         "containers": [container],
-        "volumes": [{"name": _volume_name(p), "emptyDir": {}} for p in writable],
+        "volumes": [{"name": volume_name(p), "emptyDir": {}} for p in writable],
     }
     if not args.get("spread_across_nodes", True):
         del pod["topologySpreadConstraints"]

@@ -28,6 +28,13 @@ def child_name(component: str, suffix: str) -> str:
     return suffix if suffix == component or suffix.startswith(f"{component}-") else f"{component}-{suffix}"
 
 
+def pulumi_type(manifest: Mapping[str, Any]) -> str:
+    """The Pulumi type token a manifest registers as, such as ``kubernetes:apps/v1:Deployment``."""
+    api_version = str(manifest["apiVersion"])
+    group_version = api_version if "/" in api_version else f"core/{api_version}"
+    return f"kubernetes:{group_version}:{manifest['kind']}"
+
+
 def register(component: str, manifest: Mapping[str, Any], opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
     """Register ``manifest`` as a child named after ``component`` and the object's name."""
     api_version, kind = manifest["apiVersion"], manifest["kind"]

@@ -22,13 +22,16 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
-from mesh.offline import PROJECT_DIR
+from mesh.analysis.findings import Finding, finding
+from mesh.analysis.model import HELM_RELEASE, Inventory, ref
+
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 KUBERNETES_VERSION = "1.34.0"
 """Kubernetes version schemas are checked against: one that Istio 1.30 supports."""
 CRDS_ENV = "MESH_ISTIO_CRDS"
 """Environment variable naming another CRD file (for another Istio version)."""
-DEFAULT_CRDS = PROJECT_DIR.parent / "shared" / "istio" / "crd-all.gen.yaml"
+DEFAULT_CRDS = Path(__file__).resolve().parents[3] / "shared" / "istio" / "crd-all.gen.yaml"
 """Istio 1.30.3's CRDs, beside the project."""
 
 
@@ -114,6 +117,15 @@ def _at(value: Any, path: tuple[str, ...], where: tuple[str, ...] = ()) -> Itera
         yield from _at(value[head], rest, (*where, head))
 
 
+class CrdFileError(ValueError):
+    """A CRD file that cannot be used."""
+
+
+def kubernetes_versions() -> list[str]:
+    """The Kubernetes versions whose schemas ``kubernetes-validate`` ships."""
+    return sorted(set(kubernetes_validate.utils.all_versions()), key=lambda v: tuple(map(int, v.split("."))))
+
+
 class IstioSchemas:
     """The served versions of Istio's CRDs, keyed by (apiVersion, kind): their
     OpenAPI schemas made strict, and their CEL rules where ``cel-python`` can run them."""
@@ -125,8 +137,13 @@ class IstioSchemas:
         self.cel_skipped: list[str] = []
         """Rules this library could not compile: not evaluated."""
         env = celpy.Environment()
-        for doc in yaml.safe_load_all(path.read_text()):
-            if not doc or doc.get("kind") != "CustomResourceDefinition":
+        try:
+            # The C loader where PyYAML has it: the CRD file is several megabytes.
+            docs = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_LOADER))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+            raise CrdFileError(f"{path}: not a readable YAML file ({type(err).__name__})") from None
+        for doc in docs:
+            if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
                 continue
             group = doc["spec"]["group"]
             kind = doc["spec"]["names"]["kind"]
@@ -142,6 +159,9 @@ class IstioSchemas:
                 self._validators[key] = jsonschema.Draft7Validator(_strict(schema))
                 self._rules[key] = []
                 _cel_rules(schema, (), env, self._rules[key], self.cel_skipped)
+
+        if not self._validators:
+            raise CrdFileError(f"{path}: holds no CustomResourceDefinition")
 
     def kinds(self) -> set[tuple[str, str]]:
         """Every (apiVersion, kind) served."""
@@ -177,6 +197,14 @@ def istio_schemas(path: Path) -> IstioSchemas:
     return IstioSchemas(path)
 
 
+def load_istio_schemas(path: str | os.PathLike[str]) -> IstioSchemas:
+    """The CRDs of a file a user named; raises CrdFileError when it is missing or holds none."""
+    resolved = Path(path).resolve()
+    if not resolved.is_file():
+        raise CrdFileError(f"{path}: no such file")
+    return istio_schemas(resolved)
+
+
 def kubernetes_errors(manifest: Mapping[str, Any], version: str = KUBERNETES_VERSION) -> list[str]:
     """Problems of one Kubernetes object under strict validation."""
     try:
@@ -187,3 +215,40 @@ def kubernetes_errors(manifest: Mapping[str, Any], version: str = KUBERNETES_VER
     except kubernetes_validate.SchemaNotFoundError as err:
         return [f"no schema for {manifest.get('apiVersion')} {manifest.get('kind')} in Kubernetes {version}: {err}"]
     return []
+
+
+def schema_findings(
+    inventory: Inventory, crds: str | os.PathLike[str] | None = None, kubernetes_version: str = KUBERNETES_VERSION
+) -> list[Finding]:
+    """Strict schema validation of every Kubernetes and Istio object."""
+    findings = []
+    path = crd_path(crds)
+    # An explicit file must load (the command line checks it first); the default may be absent.
+    schemas = load_istio_schemas(path) if crds is not None or path.exists() else None
+    unchecked = 0
+    for res in inventory.custom():
+        if res.type == HELM_RELEASE:
+            continue
+        manifest = res.inputs
+        if is_istio(manifest) and schemas is None:
+            unchecked += 1
+            continue
+        errors = (
+            schemas.errors(manifest)
+            if schemas and is_istio(manifest)
+            else kubernetes_errors(manifest, kubernetes_version)
+        )
+        for err in errors:
+            field, _, message = err.partition(": ")
+            findings.append(finding("MESH0001", ref(res), field, message))
+    if unchecked:
+        findings.append(
+            finding(
+                "MESH0002",
+                "(stack)",
+                "",
+                f"Istio CRDs not found at {path}: {unchecked} Istio objects not schema-checked",
+                f"pass --crds or set ${CRDS_ENV}",
+            )
+        )
+    return findings

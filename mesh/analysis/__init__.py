@@ -1,0 +1,58 @@
+"""The mesh analysis: plain manifests (with ordering facts) in, findings out.
+
+``check`` runs everything on an inventory; ``preflight`` runs what needs no
+registration (schemas and ordering aside) on planned manifests, before anything
+is registered. The analysis knows nothing of Pulumi's runtime or mocks.
+"""
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mesh.analysis.authorization import authorization_findings
+from mesh.analysis.findings import ERROR, RULES, WARNING, Finding, finding, format_finding, ordered
+from mesh.analysis.model import Inventory, Resource
+from mesh.analysis.ordering import ordering_findings
+from mesh.analysis.risks import risk_findings
+from mesh.analysis.routing import routing_findings
+from mesh.analysis.schemas import KUBERNETES_VERSION, schema_findings
+from mesh.analysis.uniqueness import uniqueness_findings
+
+__all__ = [
+    "ERROR",
+    "RULES",
+    "WARNING",
+    "Finding",
+    "Inventory",
+    "Resource",
+    "check",
+    "finding",
+    "format_finding",
+    "mesh_findings",
+    "preflight",
+]
+
+
+def mesh_findings(inventory: Inventory, declared: Iterable[tuple[str, str]] | None = None) -> list[Finding]:
+    """Routing, uniqueness, risks and, given the declared calls, authorization."""
+    findings = routing_findings(inventory) + uniqueness_findings(inventory) + risk_findings(inventory)
+    if declared is not None:
+        findings += authorization_findings(inventory, declared)
+    return findings
+
+
+def preflight(manifests: Iterable[Mapping[str, Any]], declared: Iterable[tuple[str, str]]) -> list[Finding]:
+    """The mesh analysis on manifests before anything is registered (ordering aside,
+    which only registrations show)."""
+    return ordered(mesh_findings(Inventory.of_manifests(manifests), declared))
+
+
+def check(
+    inventory: Inventory,
+    crds: str | os.PathLike[str] | None = None,
+    kubernetes_version: str = KUBERNETES_VERSION,
+    declared: Iterable[tuple[str, str]] | None = None,
+) -> list[Finding]:
+    """Every finding for one environment."""
+    findings = schema_findings(inventory, crds, kubernetes_version) + ordering_findings(inventory)
+    return ordered(findings + mesh_findings(inventory, declared))

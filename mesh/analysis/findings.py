@@ -1,0 +1,206 @@
+"""Findings: every code the analysis can report, its severity and fix, in one table.
+
+The README's findings table is generated from ``RULES`` (``python -m mesh docs``),
+so the two cannot drift apart.
+"""
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+ERROR = "error"
+"""Stops ``pulumi preview``/``up`` and ``render``; ``check`` exits 1."""
+WARNING = "warning"
+"""Reported only: in ``check``, and in Pulumi's log during ``preview``/``up``."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of finding."""
+
+    code: str
+    """IST.... where Istio's analyzer has the same check, else MESH...."""
+    severity: str
+    finding: str
+    """What it finds, for the reference table."""
+    fix: str
+    """How to fix it, unless a finding says something more specific."""
+
+
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in (
+        Rule(
+            "MESH0001",
+            ERROR,
+            "schema violation: Kubernetes kinds under `kubernetes-validate` strict, Istio kinds under "
+            "their CRDs' `openAPIV3Schema` with unknown fields rejected and every CEL rule evaluated",
+            "fix the field to match the kind's schema",
+        ),
+        Rule(
+            "MESH0002",
+            WARNING,
+            "the Istio CRDs were not found, so Istio kinds were not schema-checked",
+            "pass --crds or set $MESH_ISTIO_CRDS",
+        ),
+        Rule(
+            "MESH0003",
+            ERROR,
+            "a problem in the stack config, at its key path (JSON and SARIF output only; "
+            "text output lists them on stderr)",
+            "fix the key as the message says",
+        ),
+        Rule(
+            "IST0101",
+            ERROR,
+            "a VirtualService destination, subset or mirror that resolves to nothing",
+            "route to a declared service and version",
+        ),
+        Rule("IST0109", ERROR, "two mesh-bound VirtualServices for one host", "merge the VirtualServices"),
+        Rule("IST0112", ERROR, "a destination without port on a multi-port Service", "set destination.port"),
+        Rule(
+            "IST0118",
+            WARNING,
+            "a Service port name that gives Istio no protocol",
+            "name it <protocol>[-suffix] or set appProtocol",
+        ),
+        Rule("IST0123", ERROR, "both injection labels on a namespace", "keep one injection label"),
+        Rule("IST0130", ERROR, "a route after a catch-all route", "move the catch-all route last"),
+        Rule("IST0173", WARNING, "a DestinationRule subset that selects no pod", "add the version, or drop the subset"),
+        Rule("MESH0101", ERROR, "a workload not ordered after istiod", "add the control plane to depends_on"),
+        Rule(
+            "MESH0102",
+            ERROR,
+            "an Istio resource not ordered after the base and istiod releases",
+            "add the control plane to depends_on",
+        ),
+        Rule(
+            "MESH0103",
+            ERROR,
+            "host `*` on a VirtualService bound to the mesh",
+            "bind the '*' host to the gateway in a VirtualService of its own",
+        ),
+        Rule("MESH0201", ERROR, "policies that block a declared call", "allow the caller's principal"),
+        Rule(
+            "MESH0202",
+            ERROR,
+            "policies that admit an undeclared caller",
+            "add a default-deny policy, declare the call, or drop the rule",
+        ),
+        Rule(
+            "MESH0301",
+            ERROR,
+            "two objects of one kind, namespace and name (derived names collide)",
+            "rename one of the two owners",
+        ),
+        Rule("MESH0302", ERROR, "two resources with one Pulumi URN", "rename one of the two owners"),
+        Rule(
+            "MESH0303",
+            ERROR,
+            "an object larger than the API server accepts (1.5 MiB, etcd's request limit)",
+            "move large values out of env or annotations, into a ConfigMap or Secret",
+        ),
+        Rule(
+            "MESH0401",
+            WARNING,
+            "two VirtualServices bind one host on one gateway and one catches every request: "
+            "Istio merges them in an undefined order",
+            "give the entry services distinct hosts, or match routes",
+        ),
+        Rule(
+            "MESH0402",
+            WARNING,
+            "a route mirrors to a version that also receives its weighted traffic",
+            "mirror to a version outside the route's destinations",
+        ),
+        Rule(
+            "MESH0403",
+            WARNING,
+            "an ingress gateway that no VirtualService binds: it answers every request with 404",
+            "mark a service `entry: true`, or drop the gateway",
+        ),
+        Rule(
+            "MESH0404",
+            WARNING,
+            "a stack with no services: only the control plane is installed",
+            "declare services, or ignore this for a control-plane-only stack",
+        ),
+        Rule(
+            "MESH0405",
+            WARNING,
+            "an env var `<SERVICE>_HOST` that points elsewhere than the service it names",
+            "drop the override: `calls` derives it",
+        ),
+        Rule(
+            "MESH0406",
+            WARNING,
+            "a service that others call runs zero replicas: their calls fail with 503",
+            "give it replicas, or drop the calls",
+        ),
+        Rule(
+            "MESH0407",
+            WARNING,
+            "a PeerAuthentication in PERMISSIVE or DISABLE mode: its workloads accept plain text",
+            "use STRICT once every client is on the mesh",
+        ),
+        Rule(
+            "MESH0408",
+            WARNING,
+            "end-user JWTs required at a service that other services call: their calls carry no token and are denied",
+            "require the JWT at the entry service only",
+        ),
+        Rule(
+            "MESH0409",
+            WARNING,
+            "retries that cannot all run within the route's timeout",
+            "raise the timeout or lower attempts or per_try_timeout",
+        ),
+        Rule(
+            "MESH0410",
+            WARNING,
+            "a fault that aborts every request of a catch-all route: the service is down",
+            "lower abort_percent, or match the fault to test traffic",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in what a stack registers."""
+
+    code: str
+    severity: str
+    """"error" stops a deploy; "warning" is reported only."""
+    object: str
+    """Kind/namespace/name of the object, or ``(stack)``/``(config)``."""
+    path: str
+    """Field path inside the object, or the config key path."""
+    message: str
+    fix: str
+
+    def as_dict(self) -> dict[str, str]:
+        """Stable JSON form."""
+        return asdict(self)
+
+
+def finding(code: str, obj: str, path: str, message: str, fix: str | None = None) -> Finding:
+    """A finding of a registered code, with its severity and default fix."""
+    rule = RULES[code]
+    return Finding(code, rule.severity, obj, path, message, fix or rule.fix)
+
+
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    """Errors first, then by object, code and path; duplicates dropped."""
+    return sorted(set(findings), key=lambda f: (f.severity != ERROR, f.object, f.code, f.path, f.message))
+
+
+def format_finding(f: Finding) -> str:
+    """One finding for a person."""
+    return f"{f.severity.upper():7} {f.code}  {f.object}  {f.path}\n        {f.message}\n        fix: {f.fix}"
+
+
+def markdown_table() -> str:
+    """The README's findings table."""
+    lines = ["| code | severity | finding |", "|---|---|---|"]
+    lines += [f"| {r.code} | {r.severity} | {r.finding} |" for r in RULES.values()]
+    return "\n".join(lines)

@@ -1,0 +1,175 @@
+"""Routing analysis: Istio analyzer cases on Services, DestinationRules, VirtualServices and namespaces."""
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from mesh.analysis.findings import Finding, finding
+from mesh.analysis.model import Inventory, Resource, namespace_of, ref
+
+PROTOCOL_PREFIXES = ("http", "http2", "https", "grpc", "grpc-web", "tcp", "tls", "mongo", "mysql", "redis", "udp")
+"""Port-name prefixes from which Istio infers a protocol."""
+CLUSTER_DOMAIN = "cluster.local"
+
+
+def fqdn(host: str, namespace: str) -> str:
+    """A host as Istio resolves it from ``namespace``."""
+    if "." not in host:
+        return f"{host}.{namespace}.svc.{CLUSTER_DOMAIN}"
+    if len(host.split(".")) == 2:
+        return f"{host}.svc.{CLUSTER_DOMAIN}"
+    return host
+
+
+def services_by_host(inventory: Inventory) -> dict[str, Resource]:
+    """Services by their cluster-wide host name."""
+    return {
+        f"{r.inputs['metadata']['name']}.{namespace_of(r) or 'default'}.svc.{CLUSTER_DOMAIN}": r
+        for r in inventory.find("Service")
+    }
+
+
+def selects(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
+    """Whether a label selector matches ``labels``."""
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def pods_by_service(inventory: Inventory, services: Mapping[str, Resource]) -> dict[str, list[dict[str, str]]]:
+    """Pod labels of the Deployments each Service (by host) selects."""
+    # Indexed by (namespace, label, value), so that a large namespace stays linear.
+    index: dict[tuple[str, str, str], list[dict[str, str]]] = defaultdict(list)
+    for res in inventory.find("Deployment"):
+        labels = res.inputs["spec"]["template"]["metadata"].get("labels", {})
+        ns = namespace_of(res) or "default"
+        for key, value in labels.items():
+            index[(ns, key, value)].append(labels)
+    out: dict[str, list[dict[str, str]]] = {}
+    for host, svc in services.items():
+        selector = svc.inputs["spec"].get("selector") or {}
+        ns = namespace_of(svc) or "default"
+        candidates = min((index.get((ns, k, v), []) for k, v in selector.items()), key=len, default=[])
+        out[host] = [p for p in candidates if selects(selector, p)]
+    return out
+
+
+def routing_findings(inventory: Inventory) -> list[Finding]:
+    """IST0101, IST0109, IST0112, IST0118, IST0123, IST0130, IST0173 and MESH0103."""
+    services = services_by_host(inventory)
+    findings, subsets = _subset_findings(inventory, services)
+    mesh_hosts: dict[str, list[str]] = defaultdict(list)
+    for vs in inventory.find("VirtualService"):
+        ns = namespace_of(vs) or "default"
+        spec = vs.inputs["spec"]
+        if "mesh" in spec.get("gateways", ["mesh"]):
+            if "*" in spec.get("hosts", []):
+                findings.append(
+                    finding(
+                        "MESH0103",
+                        ref(vs),
+                        "spec.hosts",
+                        "host '*' on a VirtualService bound to the mesh: Istio's validation rejects it",
+                    )
+                )
+            for host in spec.get("hosts", []):
+                if host != "*" and not host.startswith("*."):
+                    mesh_hosts[fqdn(host, ns)].append(ref(vs))
+        routes = spec.get("http", [])
+        for i, route in enumerate(routes):
+            rpath = f"spec.http[{i}]"
+            if i > 0 and any(not r.get("match") for r in routes[:i]):
+                findings.append(
+                    finding("IST0130", ref(vs), rpath, "this route follows a catch-all route and never matches")
+                )
+            targets = [
+                (f"{rpath}.route[{j}].destination", d["destination"]) for j, d in enumerate(route.get("route", []))
+            ]
+            if "mirror" in route:
+                targets.append((f"{rpath}.mirror", route["mirror"]))
+            for where, dest in targets:
+                findings += _destination_findings(vs, where, dest, ns, services, subsets)
+    for host, refs in mesh_hosts.items():
+        if len(refs) > 1:
+            for one in refs:
+                others = ", ".join(r for r in refs if r != one)
+                findings.append(finding("IST0109", one, "spec.hosts", f"host {host} is also routed by {others}"))
+    findings += _port_findings(inventory) + _namespace_findings(inventory)
+    return findings
+
+
+def _subset_findings(
+    inventory: Inventory, services: Mapping[str, Resource]
+) -> tuple[list[Finding], dict[str, set[str]]]:
+    findings: list[Finding] = []
+    subsets: dict[str, set[str]] = defaultdict(set)
+    pods = pods_by_service(inventory, services)
+    for dr in inventory.find("DestinationRule"):
+        host = fqdn(dr.inputs["spec"]["host"], namespace_of(dr) or "default")
+        for i, subset in enumerate(dr.inputs["spec"].get("subsets", [])):
+            subsets[host].add(subset["name"])
+            labels = subset.get("labels", {})
+            if not any(selects(labels, p) for p in pods.get(host, [])):
+                findings.append(
+                    finding("IST0173", ref(dr), f"spec.subsets[{i}]", f"subset {subset['name']!r} selects no pod")
+                )
+    return findings, subsets
+
+
+def _port_findings(inventory: Inventory) -> list[Finding]:
+    findings = []
+    for svc in inventory.find("Service"):
+        for i, port in enumerate(svc.inputs["spec"].get("ports", [])):
+            name = port.get("name", "")
+            if not port.get("appProtocol") and not any(
+                name == p or name.startswith(f"{p}-") for p in PROTOCOL_PREFIXES
+            ):
+                findings.append(
+                    finding("IST0118", ref(svc), f"spec.ports[{i}].name", f"port name {name!r} gives Istio no protocol")
+                )
+    return findings
+
+
+def _namespace_findings(inventory: Inventory) -> list[Finding]:
+    findings = []
+    for ns in inventory.find("Namespace"):
+        labels = ns.inputs["metadata"].get("labels", {})
+        if "istio-injection" in labels and "istio.io/rev" in labels:
+            findings.append(
+                finding("IST0123", ref(ns), "metadata.labels", "both istio-injection and istio.io/rev are set")
+            )
+    return findings
+
+
+def _destination_findings(
+    vs: Resource,
+    where: str,
+    dest: Mapping[str, Any],
+    ns: str,
+    services: Mapping[str, Resource],
+    subsets: Mapping[str, set[str]],
+) -> list[Finding]:
+    host = fqdn(dest["host"], ns)
+    svc = services.get(host)
+    if svc is None:
+        return [
+            finding(
+                "IST0101",
+                ref(vs),
+                f"{where}.host",
+                f"host {host} is no Service of this stack",
+                "route to a declared service",
+            )
+        ]
+    out = []
+    if "subset" in dest and dest["subset"] not in subsets.get(host, set()):
+        out.append(
+            finding(
+                "IST0101",
+                ref(vs),
+                f"{where}.subset",
+                f"subset {dest['subset']!r} of {host} is not defined",
+                "declare the version, or route elsewhere",
+            )
+        )
+    if len(svc.inputs["spec"].get("ports", [])) > 1 and "port" not in dest:
+        out.append(finding("IST0112", ref(vs), where, f"{host} has several ports and no port is given"))
+    return out

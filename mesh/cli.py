@@ -1,0 +1,156 @@
+"""The command line's parsing, running and output; ``python -m mesh --help`` lists it.
+
+Exit codes: 0 clean, 1 errors found (``check``) or the analysis stopped ``render``,
+2 for anything wrong with the input: flags, files, stack config.
+"""
+
+import argparse
+import json
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from istio_mesh import ArgsError
+from mesh import render
+from mesh.analysis import ERROR, Finding, check, finding, format_finding
+from mesh.analysis.schemas import KUBERNETES_VERSION, CrdFileError, kubernetes_versions, load_istio_schemas
+from mesh.offline import OfflineRun, run_stack
+from mesh.program import AnalysisError
+from mesh.readme import write_readme_tables
+from mesh.stackfile import PROJECT_DIR, StackFileError
+
+RENDER_MARKER = ".mesh-render"
+"""File that marks a folder as written by ``render``, so that it may be replaced."""
+
+
+class UsageError(ValueError):
+    """A flag whose value cannot be used."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's flags."""
+    p = _Parser(prog="python -m mesh", description=(__doc__ or "").splitlines()[0])
+    p.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder of Pulumi.yaml (default: %(default)s)")
+    sub = p.add_subparsers(dest="command", required=True)
+    p_render = sub.add_parser("render", help="write every object the stack would register as YAML")
+    p_render.add_argument("stack", nargs="?", default="dev", help="stack name (default: dev)")
+    p_render.add_argument(
+        "--out", type=Path, help="output folder, replaced with this stack's objects (default: rendered/STACK)"
+    )
+    p_render.add_argument("--stack-file", type=Path, help="stack file (default: PROJECT_DIR/Pulumi.STACK.yaml)")
+    p_check = sub.add_parser("check", help="validate every object the stack would register")
+    p_check.add_argument("stack", nargs="?", default="dev", help="stack name (default: dev)")
+    p_check.add_argument("--stack-file", type=Path, help="stack file (default: PROJECT_DIR/Pulumi.STACK.yaml)")
+    p_check.add_argument("--format", choices=["text", "json"], default="text")
+    p_check.add_argument(
+        "--crds", type=Path, help="Istio CRD file (default: $MESH_ISTIO_CRDS or ../shared/istio/crd-all.gen.yaml)"
+    )
+    p_check.add_argument(
+        "--kubernetes-version",
+        default=KUBERNETES_VERSION,
+        help=f"Kubernetes version of the schemas, one of {', '.join(kubernetes_versions())} (default: %(default)s)",
+    )
+    sub.add_parser("docs", help="regenerate the README's generated tables")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return the exit code."""
+    args = parser().parse_args(argv)
+    if args.command == "docs":
+        for path in write_readme_tables(args.project_dir):
+            print(f"updated {path}")
+        return 0
+    try:
+        if args.command == "check":
+            _check_flags(args)
+        # check reports the analysis as findings; render stops on it, as `pulumi preview` does.
+        run = run_stack(args.stack, args.project_dir, analysis=args.command == "render", stack_file=args.stack_file)
+    except (UsageError, StackFileError, ArgsError) as err:
+        return _input_error(args, err)
+    except AnalysisError as err:
+        print(f"error: stack {args.stack!r}: {err}", file=sys.stderr)
+        return 1
+    if args.command == "render":
+        return _render(args, run)
+    findings = check(run, crds=args.crds, kubernetes_version=args.kubernetes_version, declared=run.declared_calls)
+    _print_findings(args, findings, len(run.custom()))
+    return 1 if any(f.severity == ERROR for f in findings) else 0
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    problems = []
+    if args.kubernetes_version.removeprefix("v") not in kubernetes_versions():
+        problems.append(
+            f"--kubernetes-version {args.kubernetes_version!r}: allowed: {', '.join(kubernetes_versions())}"
+        )
+    if args.crds is not None:
+        try:
+            load_istio_schemas(args.crds)
+        except CrdFileError as err:
+            problems.append(f"--crds: {err}")
+    if problems:
+        raise UsageError("\n".join(problems))
+
+
+def _input_error(args: argparse.Namespace, err: Exception) -> int:
+    if args.command == "check" and args.format == "json":
+        problems = getattr(err, "problems", None)
+        if problems:
+            findings = [finding("MESH0003", "(config)", p.path, p.message) for p in problems]
+        else:
+            findings = [finding("MESH0003", "(input)", "", line) for line in str(err).splitlines()]
+        _print_findings(args, findings, 0)
+    else:
+        print(f"error: stack {args.stack!r}: {err}", file=sys.stderr)
+    return 2
+
+
+def _print_findings(args: argparse.Namespace, findings: list[Finding], objects: int) -> None:
+    errors = sum(f.severity == ERROR for f in findings)
+    if args.format == "json":
+        document = {
+            "stack": args.stack,
+            "objects": objects,
+            "errors": errors,
+            "warnings": len(findings) - errors,
+            "findings": [f.as_dict() for f in findings],
+        }
+        print(json.dumps(document, indent=2, sort_keys=True))
+        return
+    for f in findings:
+        print(format_finding(f))
+    print(f"stack {args.stack!r}: {objects} objects checked, {errors} errors, {len(findings) - errors} warnings")
+
+
+def _render(args: argparse.Namespace, run: OfflineRun) -> int:
+    out: Path = (args.out or Path("rendered") / args.stack).resolve()
+    if out == out.parent:
+        print(f"error: --out {out}: name a folder of its own", file=sys.stderr)
+        return 2
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / RENDER_MARKER).exists())):
+        print(
+            f"error: {out} exists and was not written by render; name a new or empty folder",
+            file=sys.stderr,
+        )
+        return 2
+    # Written beside the target, then swapped in: objects the stack no longer has do not linger.
+    staging = out.with_name(f".{out.name}.rendering")
+    shutil.rmtree(staging, ignore_errors=True)
+    files = render.write(run, staging)
+    (staging / RENDER_MARKER).write_text(f"rendered stack {args.stack}; replaced on every render\n")
+    shutil.rmtree(out, ignore_errors=True)
+    staging.rename(out)
+    print(f"Rendered stack {args.stack!r}: {len(files) - 1} objects in {out}/ (its previous content replaced)\n")
+    print(render.summary(run))
+    print(f"\nStack outputs: {out / 'outputs.yaml'}")
+    return 0

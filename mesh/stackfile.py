@@ -1,0 +1,99 @@
+"""Stack files read as the Pulumi CLI reads them: ``Pulumi.yaml`` defaults under ``Pulumi.<stack>.yaml``.
+
+Every value comes out as the CLI hands it to the program: text, structured
+values as JSON. Files that cannot be read give one ``StackFileError`` line naming
+the file (and the line, for YAML errors).
+"""
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mesh.config import PROJECT
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""The folder of Pulumi.yaml and the stack files."""
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+"""Pulumi's stack name characters."""
+
+
+class StackFileError(ValueError):
+    """A stack file that cannot be read as the CLI would."""
+
+
+def _cli_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, separators=(",", ":"))
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML file that must hold a mapping (or nothing)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise StackFileError(f"{path}: cannot be read: {getattr(err, 'strerror', None) or err}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(err, "problem", None) or "not valid YAML"
+        raise StackFileError(f"{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise StackFileError(f"{path}: expected a mapping of keys, got {type(data).__name__}")
+    return data
+
+
+def _secret_paths(value: Any, path: str) -> list[str]:
+    if isinstance(value, Mapping):
+        if set(value) == {"secure"}:
+            return [path]
+        return [p for k, v in value.items() for p in _secret_paths(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _secret_paths(v, f"{path}[{i}]")]
+    return []
+
+
+def stack_config(stack: str, project_dir: Path = PROJECT_DIR, stack_file: Path | None = None) -> dict[str, str]:
+    """The config the CLI would pass for ``stack``: project defaults from Pulumi.yaml,
+    overridden by the stack file (``Pulumi.<stack>.yaml`` unless given), every value as
+    text (structured ones as JSON)."""
+    if not STACK_NAME.fullmatch(stack):
+        raise StackFileError(f"stack name {stack!r}: allowed: letters, digits, '_', '.' and '-'")
+    project_file = project_dir / "Pulumi.yaml"
+    stack_file = stack_file or project_dir / f"Pulumi.{stack}.yaml"
+    if not stack_file.is_file():
+        stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        raise StackFileError(f"no stack {stack!r}: {stack_file} does not exist; stacks here: {', '.join(stacks)}")
+    project = read_yaml(project_file)
+    if project.get("name") != PROJECT:
+        raise StackFileError(f"{project_file} names project {project.get('name')!r}, expected {PROJECT!r}")
+    stack_values = read_yaml(stack_file).get("config") or {}
+    if not isinstance(stack_values, dict):
+        raise StackFileError(f"{stack_file}: `config` must be a mapping of keys")
+    config: dict[str, str] = {}
+    declared = project.get("config") or {}
+    if not isinstance(declared, dict):
+        raise StackFileError(f"{project_file}: `config` must be a mapping of keys")
+    for key, decl in declared.items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        if isinstance(decl, Mapping) and "default" in decl:
+            config[full] = _cli_value(decl["default"])
+        elif full not in stack_values:
+            raise StackFileError(f"{stack_file.name}: missing required config {full!r} (declared in Pulumi.yaml)")
+    for key, value in stack_values.items():
+        secrets = _secret_paths(value, str(key))
+        if secrets:
+            listed = ", ".join(secrets)
+            raise StackFileError(f"{stack_file.name}: {listed}: a secret; offline runs cannot decrypt it")
+        config[str(key)] = _cli_value(value)
+    return config
