@@ -176,7 +176,7 @@ build_k8s_provider() {
     )
 }
 
-# --- kube-apiserver, kube-controller-manager ---------------------------------------------
+# --- kube-apiserver, kube-controller-manager, kube-scheduler ---------------------------------------------
 build_kube() {
     local out=$1 w=$SRC/kubernetes-$KUBE_VERSION gomod staging minor major
     gomod=$(wrapper "$w" k8s.io/kubernetes "$KUBE_VERSION")
@@ -197,7 +197,8 @@ for r in d.get("Require") or []:
     local ld="-s -w -X $pfx.gitVersion=$KUBE_VERSION -X $pfx.gitMajor=$major -X $pfx.gitMinor=$minor -X $pfx.gitTreeState=clean"
     ld="$ld -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION -X k8s.io/client-go/pkg/version.gitMajor=$major -X k8s.io/client-go/pkg/version.gitMinor=$minor"
     (cd "$w" && "${NICE[@]}" go build -trimpath -ldflags "$ld" -o "$out/" \
-        k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager)
+        k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+        k8s.io/kubernetes/cmd/kube-scheduler)
 }
 
 # --- etcd ---------------------------------------------------------------------------------
@@ -238,7 +239,7 @@ for t in "${TOOLS[@]}"; do
     case $t in
         pulumi) run_tool pulumi "$PULUMI_DIR" pulumi build_pulumi ;;
         k8s-provider) run_tool pulumi-resource-kubernetes "$K8S_PROVIDER_DIR" pulumi-resource-kubernetes build_k8s_provider ;;
-        kube) run_tool kube-apiserver+kcm "$KUBE_DIR" kube-controller-manager build_kube ;;
+        kube) run_tool kube-apiserver+kcm+sched "$KUBE_DIR" kube-scheduler build_kube ;;
         etcd) run_tool etcd "$ETCD_DIR" etcd build_etcd ;;
         kwok) run_tool kwok+kwokctl "$KWOK_DIR" kwokctl build_kwok ;;
         istioctl) run_tool istioctl "$ISTIO_DIR" istioctl build_istioctl ;;
@@ -252,7 +253,7 @@ done
     echo "export MESH_E2E_CACHE=$CACHE"
     p=""
     for pair in PULUMI:"$PULUMI_DIR/pulumi" PULUMI_RESOURCE_KUBERNETES:"$K8S_PROVIDER_DIR/pulumi-resource-kubernetes" \
-        KUBE_APISERVER:"$KUBE_DIR/kube-apiserver" KUBE_CONTROLLER_MANAGER:"$KUBE_DIR/kube-controller-manager" \
+        KUBE_APISERVER:"$KUBE_DIR/kube-apiserver" KUBE_CONTROLLER_MANAGER:"$KUBE_DIR/kube-controller-manager" KUBE_SCHEDULER:"$KUBE_DIR/kube-scheduler" \
         ETCD:"$ETCD_DIR/etcd" KWOK:"$KWOK_DIR/kwok" KWOKCTL:"$KWOK_DIR/kwokctl" ISTIOCTL:"$ISTIO_DIR/istioctl"; do
         var=${pair%%:*} path=${pair#*:}
         if [ -x "$path" ]; then

@@ -246,8 +246,8 @@ def _owned_namespaces(values: Mapping[str, Any]) -> dict[str, str]:
     """Namespaces an app may not use, and who owns each."""
     istio = values.get("istio", {}) if isinstance(values.get("istio"), Mapping) else {}
     owned = {ns: "the cluster" for ns in RESERVED_NAMESPACES}
-    if values.get("allow_default_namespace"):
-        del owned["default"]
+    if not values.get("allow_default_namespace"):
+        owned["default"] = "the cluster (workloads nobody placed)"
     owned[str(istio.get("namespace", defaults.ISTIO_NAMESPACE))] = f"the control plane ({key_path('istio')}.namespace)"
     gateway = istio.get("gateway")
     if isinstance(gateway, Mapping):

@@ -7,7 +7,6 @@ planned object remembers the config key that owns it, so that a collision or an
 oversized object is reported at the user's key path before anything registers.
 """
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,13 +25,11 @@ from istio_mesh import (
     pulumi_type,
     service_host,
 )
-from mesh.analysis.uniqueness import collisions, describe, object_key
+from mesh.analysis.uniqueness import MAX_OBJECT_BYTES, collisions, describe, object_key, object_size
 from mesh.config import ConfigError, StackConfig, key_path
 
 CONTROL_PLANE = "istio"
 """Name of the IstioControlPlane component."""
-MAX_OBJECT_BYTES = 1_572_864
-"""1.5 MiB: etcd's default request limit, and so the largest object the API server stores."""
 
 Manifest = dict[str, Any]
 
@@ -214,7 +211,7 @@ def plan_problems(plan: EnvironmentPlan) -> list[Problem]:
             )
             problems += [Problem(b.owner, message), Problem(a.owner, message.replace(a.owner, b.owner))]
     for o in owned:
-        size = len(json.dumps(o.manifest, separators=(",", ":")))
+        size = object_size(o.manifest)
         if size > MAX_OBJECT_BYTES:
             problems.append(
                 Problem(

@@ -7,9 +7,10 @@ from typing import Any
 from istio_mesh import grammar
 from istio_mesh.shape import Problem, join
 
-RESERVED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
-"""Namespaces the cluster owns: a stack that took them over would label, police
-and, on destroy, delete what the cluster runs there."""
+RESERVED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+"""Namespaces the cluster's own components run in: a component that took one over
+would label it for injection and police its traffic. (The program refuses
+``default`` as well, unless a stack allows it.)"""
 
 MAX_HELM_RELEASE_NAME = 53
 """Helm refuses longer release names."""

@@ -113,7 +113,12 @@ def image(value: str) -> str | None:
     """OCI distribution reference, as the kubelet and registries parse it."""
     m = IMAGE.fullmatch(value)
     if m and len(m.group("name")) <= IMAGE_NAME_MAX:
-        return None
+        first, slash, _ = m.group("name").partition("/")
+        # As the runtimes parse it: the first part is a registry only when it looks
+        # like one; otherwise it is part of the (lower-case) repository path.
+        registry = "." in first or ":" in first or first == "localhost" or first.startswith("[")
+        if not slash or registry or re.fullmatch(_PATH_COMPONENT, first):
+            return None
     return (
         f"{value!r} is not an image reference: [registry[:port]/]path[:tag][@sha256:digest], "
         "the path lower-case (such as 'ghcr.io/acme/review:2.1.0')"

@@ -45,8 +45,7 @@ RULES: dict[str, Rule] = {
         Rule(
             "MESH0003",
             ERROR,
-            "a problem in the stack config, at its key path (JSON and SARIF output only; "
-            "text output lists them on stderr)",
+            "a problem in the stack config, at its key path (JSON output only; text output lists them on stderr)",
             "fix the key as the message says",
         ),
         Rule(

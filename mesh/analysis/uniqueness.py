@@ -1,10 +1,11 @@
-"""Uniqueness: every object identity and every Pulumi URN occurs once in an environment.
+"""Identity and size: every object identity and Pulumi URN occurs once, and every object fits the API server.
 
 Structural, not by naming luck: whatever derives a name, two objects that end up
 with the same (group, kind, namespace, name) would overwrite each other in the
 cluster, and two resources with the same URN stop ``pulumi preview``.
 """
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -12,6 +13,9 @@ from mesh.analysis.findings import Finding, finding
 from mesh.analysis.model import Inventory, object_name, ref
 
 T = TypeVar("T")
+
+MAX_OBJECT_BYTES = 1_572_864
+"""1.5 MiB: etcd's default request limit, and so the largest object the API server stores."""
 
 
 def object_key(manifest: Mapping[str, Any]) -> tuple[str, str, str, str]:
@@ -49,4 +53,13 @@ def uniqueness_findings(inventory: Inventory) -> list[Finding]:
         )
     for urn, a, b in collisions((r.urn, r) for r in inventory.resources):
         findings.append(finding("MESH0302", ref(b), "", f"URN {urn} is also that of {object_name(a)!r}"))
+    for res in inventory.custom():
+        size = object_size(res.inputs)
+        if size > MAX_OBJECT_BYTES:
+            findings.append(finding("MESH0303", ref(res), "", f"{size / 2**20:.1f} MiB"))
     return findings
+
+
+def object_size(manifest: Mapping[str, Any]) -> int:
+    """Bytes of a manifest as compact JSON, as it is sent to the API server."""
+    return len(json.dumps(manifest, separators=(",", ":"), default=str).encode())
