@@ -212,9 +212,23 @@ build_etcd() {
 build_kwok() {
     local out=$1 w=$SRC/kwok-$KWOK_VERSION
     wrapper "$w" sigs.k8s.io/kwok "$KWOK_VERSION" >/dev/null
-    local ld="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
-    (cd "$w" && "${NICE[@]}" go build -trimpath -ldflags "$ld" -o "$out/" \
+    (cd "$w" && "${NICE[@]}" go build -trimpath -ldflags "-s -w" -o "$out/" \
         sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl)
+    kwok_stages "$out"
+}
+
+# kwok needs Stage objects (else "no stages found"): the "fast" set kwokctl uses (node
+# initialize + heartbeat with lease, pods ready/complete/delete), from the kwok module.
+kwok_stages() {
+    local out=$1 d f
+    [ -s "$out/kwok-stages.yaml" ] && return 0
+    d=$(moddir "sigs.k8s.io/kwok@$KWOK_VERSION")/kustomize/stage
+    for f in "$d"/node/fast/*.yaml "$d"/node/heartbeat-with-lease/*.yaml "$d"/pod/fast/*.yaml; do
+        case $(basename "$f") in kustomization.yaml) continue ;; esac
+        echo "---"
+        cat "$f"
+    done >"$out/kwok-stages.yaml.tmp"
+    mv "$out/kwok-stages.yaml.tmp" "$out/kwok-stages.yaml"
 }
 
 # --- istioctl ------------------------------------------------------------------------------
@@ -241,7 +255,8 @@ for t in "${TOOLS[@]}"; do
         k8s-provider) run_tool pulumi-resource-kubernetes "$K8S_PROVIDER_DIR" pulumi-resource-kubernetes build_k8s_provider ;;
         kube) run_tool kube-apiserver+kcm+sched "$KUBE_DIR" kube-scheduler build_kube ;;
         etcd) run_tool etcd "$ETCD_DIR" etcd build_etcd ;;
-        kwok) run_tool kwok+kwokctl "$KWOK_DIR" kwokctl build_kwok ;;
+        kwok) run_tool kwok+kwokctl "$KWOK_DIR" kwokctl build_kwok
+            [ -x "$KWOK_DIR/kwok" ] && kwok_stages "$KWOK_DIR" ;;
         istioctl) run_tool istioctl "$ISTIO_DIR" istioctl build_istioctl ;;
         *) echo "unknown tool: $t (pulumi k8s-provider kube etcd kwok istioctl)" >&2; exit 2 ;;
     esac
@@ -254,9 +269,9 @@ done
     p=""
     for pair in PULUMI:"$PULUMI_DIR/pulumi" PULUMI_RESOURCE_KUBERNETES:"$K8S_PROVIDER_DIR/pulumi-resource-kubernetes" \
         KUBE_APISERVER:"$KUBE_DIR/kube-apiserver" KUBE_CONTROLLER_MANAGER:"$KUBE_DIR/kube-controller-manager" KUBE_SCHEDULER:"$KUBE_DIR/kube-scheduler" \
-        ETCD:"$ETCD_DIR/etcd" KWOK:"$KWOK_DIR/kwok" KWOKCTL:"$KWOK_DIR/kwokctl" ISTIOCTL:"$ISTIO_DIR/istioctl"; do
+        ETCD:"$ETCD_DIR/etcd" KWOK:"$KWOK_DIR/kwok" KWOKCTL:"$KWOK_DIR/kwokctl" KWOK_STAGES:"$KWOK_DIR/kwok-stages.yaml" ISTIOCTL:"$ISTIO_DIR/istioctl"; do
         var=${pair%%:*} path=${pair#*:}
-        if [ -x "$path" ]; then
+        if [ -e "$path" ]; then
             echo "export MESH_E2E_$var=$path"
             case ":$p:" in *":$(dirname "$path"):"*) ;; *) p="$p:$(dirname "$path")" ;; esac
         fi

@@ -36,6 +36,8 @@ binaries() {
     . "$CACHE/env.sh"
     ETCD=${MESH_E2E_ETCD:-} APISERVER=${MESH_E2E_KUBE_APISERVER:-}
     KCM=${MESH_E2E_KUBE_CONTROLLER_MANAGER:-} SCHED=${MESH_E2E_KUBE_SCHEDULER:-} KWOK=${MESH_E2E_KWOK:-}
+    KWOK_STAGES=${MESH_E2E_KWOK_STAGES:-}
+    [ -s "$KWOK_STAGES" ] || die "missing kwok stages file: run e2e/build-tools.sh kwok"
     for b in "$ETCD" "$APISERVER" "$KCM" "$SCHED" "$KWOK"; do
         [ -n "$b" ] && [ -x "$b" ] || die "missing binary (etcd/kube-*/kwok): run e2e/build-tools.sh kube etcd kwok"
     done
@@ -177,10 +179,12 @@ up() {
         --authorization-kubeconfig "$DIR/kubeconfig" \
         --bind-address "$HOST" --secure-port "$P_SCHED" --cert-dir "$DIR/sched-certs" \
         --leader-elect=false --profiling=false --v=1
-    start kwok "$KWOK" \
+    # kwok: its own server (kubelet-like endpoints of the fake nodes) on loopback; nodes report
+    # 127.0.0.1 as their address and that port as their kubelet port.
+    start kwok "$KWOK" --config "$KWOK_STAGES" \
         --kubeconfig "$DIR/kubeconfig" --manage-all-nodes=true \
-        --server-address "$HOST:$P_KWOK" --node-ip "$HOST" --node-port 0 \
-        --v=INFO
+        --server-address "$HOST:$P_KWOK" --node-ip "$HOST" --node-port "$P_KWOK" \
+        --node-lease-duration-seconds 40 --v=INFO
     wait_for kube-controller-manager "$TIMEOUT" curl -sk --max-time 2 -o /dev/null "https://$HOST:$P_KCM/healthz"
     wait_for kube-scheduler "$TIMEOUT" curl -sk --max-time 2 -o /dev/null "https://$HOST:$P_SCHED/healthz"
 

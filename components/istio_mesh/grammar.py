@@ -193,6 +193,14 @@ LIMITS: dict[str, str] = {
     "env var names": "C identifiers",
     "header names": "lower-case HTTP tokens",
     "every text value": "matched whole: a trailing newline or space is refused",
+    "numbers": "ports 1 to 65535; `replicas` 0 to 1000; `autoscaling.max_replicas` 1 to 1000 and at least the "
+    "replicas; `cpu_utilization` 1 to 100; weights 0 to 100, adding up to 100; percents 0 to 100; "
+    "`retries.attempts` 0 to 10; `abort_status` 200 to 599; `run_as_user` 1 to 2^31-1; connection pool "
+    "limits 1 to 2^31-1; `istiod.replicas`, `autoscale_max` and gateway `replicas` 1 to 100; `timeout_seconds` "
+    "30 to 3600",
+    "`revision`": "a DNS label of at most 46 characters (Helm release names: `istiod-<revision>`)",
+    "`calls[].methods`": "upper-case HTTP methods (Istio compares them case-sensitively)",
+    "writable paths": "absolute, not `/`, without `..`, each its own volume name",
 }
 """Every grammar enforced, for the README's config reference."""
 

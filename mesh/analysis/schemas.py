@@ -10,6 +10,7 @@ strict field validation.
 import copy
 import functools
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,19 +203,49 @@ def load_istio_schemas(path: str | os.PathLike[str]) -> IstioSchemas:
     resolved = Path(path).resolve()
     if not resolved.is_file():
         raise CrdFileError(f"{path}: no such file")
-    return istio_schemas(resolved)
+    try:
+        return istio_schemas(resolved)
+    except CrdFileError as err:  # named as the user named it
+        raise CrdFileError(str(err).replace(str(resolved), str(path), 1)) from None
 
 
 def kubernetes_errors(manifest: Mapping[str, Any], version: str = KUBERNETES_VERSION) -> list[str]:
-    """Problems of one Kubernetes object under strict validation."""
+    """Problems of one Kubernetes object under strict validation, every one of them."""
+    validator = _kubernetes_validator(
+        version.removeprefix("v"), str(manifest.get("apiVersion")), str(manifest.get("kind"))
+    )
+    if validator is None:
+        return [f"no schema for {manifest.get('apiVersion')} {manifest.get('kind')} in Kubernetes {version}"]
+    return [
+        f"{'.'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
+        for err in sorted(validator.iter_errors(dict(manifest)), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def _kubernetes_validator(version: str, api_version: str, kind: str) -> Any:
+    """The strict schema of one kind at one Kubernetes version, as ``kubernetes-validate``
+    finds it, compiled once (its own ``validate`` re-reads both files per object)."""
+    from kubernetes_validate import utils
+    from referencing import Registry, Resource
+
+    wanted = utils.major_minor(version)
+    known = [
+        v
+        for v in kubernetes_versions()
+        if tuple(map(int, utils.major_minor(v).split("."))) <= tuple(map(int, wanted.split(".")))
+    ]
+    if not known:
+        return None
+    schema_dir = f"kubernetes-json-schema/v{known[-1]}-local-strict"
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     try:
-        kubernetes_validate.validate(dict(manifest), version, strict=True)
-    except kubernetes_validate.ValidationError as err:
-        path = ".".join(str(p) for p in err.path) or "(root)"
-        return [f"{path}: {err.message}"]
-    except kubernetes_validate.SchemaNotFoundError as err:
-        return [f"no schema for {manifest.get('apiVersion')} {manifest.get('kind')} in Kubernetes {version}: {err}"]
-    return []
+        schema = utils.schema_contents(f"{schema_dir}/{kind.lower()}-{group_version}.json", version)
+        definitions = utils.schema_contents(f"{schema_dir}/_definitions.json", version)
+    except (FileNotFoundError, utils.VersionNotSupportedError):
+        return None
+    registry: Any = Resource.from_contents(definitions) @ (Resource.from_contents(schema) @ Registry())
+    return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
 def schema_findings(
