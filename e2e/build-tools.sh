@@ -47,6 +47,14 @@ KWOK_VERSION=v0.8.0
 ISTIO_MODULE_VERSION=v0.0.0-20260826214018-9739e10eb9d7
 ISTIO_LABEL=1.30.3
 ISTIO_GIT_REVISION=9739e10eb9d7
+# Its go.mod names dependency versions whose .zip the proxy refuses (the .mod is served):
+# replace each with the nearest served version (same release line, or the next snapshot).
+ISTIO_REPLACES=(
+    istio.io/api=istio.io/api@v1.30.8
+    istio.io/client-go=istio.io/client-go@v1.30.8
+    github.com/envoyproxy/go-control-plane/envoy=github.com/envoyproxy/go-control-plane/envoy@v1.37.1-0.20260729145720-a2d8c7492908
+    github.com/envoyproxy/go-control-plane/contrib=github.com/envoyproxy/go-control-plane/contrib@v1.36.1-0.20260713214202-ca8ce173c36f
+)
 
 # ---------------------------------------------------------------------------------------
 CACHE=${MESH_E2E_CACHE:-$HOME/.cache/service-mesh-e2e}
@@ -235,6 +243,8 @@ kwok_stages() {
 build_istioctl() {
     local out=$1 w=$SRC/istio-$ISTIO_MODULE_VERSION
     wrapper "$w" istio.io/istio "$ISTIO_MODULE_VERSION" >/dev/null
+    local r
+    for r in "${ISTIO_REPLACES[@]}"; do (cd "$w" && go mod edit -replace="$r"); done
     local ld="-s -w -X istio.io/istio/pkg/version.buildVersion=$ISTIO_LABEL -X istio.io/istio/pkg/version.buildGitRevision=$ISTIO_GIT_REVISION -X istio.io/istio/pkg/version.buildStatus=Clean"
     (cd "$w" && "${NICE[@]}" go build -trimpath -ldflags "$ld" -o "$out/istioctl" istio.io/istio/istioctl/cmd/istioctl)
 }

@@ -5,6 +5,7 @@
 #
 #   e2e/cluster.sh up       # start (bounded wait), print `export KUBECONFIG=...`
 #   e2e/cluster.sh status   # which processes run, is the API server ready
+#   e2e/cluster.sh smoke    # create a namespace + Deployment, wait available, delete, wait gone
 #   e2e/cluster.sh down     # stop every process it started (by pid) and delete its folder
 #
 # Every listener is bound to 127.0.0.1; nothing is told any other address to contact. The API
@@ -139,7 +140,7 @@ up() {
     mkdir -p "$DIR"
     local t0
     t0=$(date +%s)
-    trap 'log "start failed; cleaning up"; down; exit 1' ERR
+    trap 'log "start failed; logs kept in $DIR.failed/"; rm -rf "$DIR.failed"; mkdir -p "$DIR.failed"; cp "$DIR"/*.log "$DIR.failed/" 2>/dev/null; down; exit 1' ERR
     pki
 
     start etcd "$ETCD" --name mesh-e2e --data-dir "$DIR/etcd" \
@@ -157,13 +158,16 @@ up() {
         --service-account-issuer https://kubernetes.default.svc.cluster.local \
         --service-account-key-file "$DIR/pki/sa.pub" --service-account-signing-key-file "$DIR/pki/sa.key" \
         --service-cluster-ip-range 10.96.0.0/16 \
+        --requestheader-client-ca-file "$DIR/pki/ca.crt" --requestheader-allowed-names front-proxy-client \
+        --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+        --requestheader-extra-headers-prefix X-Remote-Extra- \
+        --endpoint-reconciler-type none \
         --authorization-mode RBAC --allow-privileged=true \
         --disable-admission-plugins ValidatingAdmissionWebhook,MutatingAdmissionWebhook,ValidatingAdmissionPolicy \
         --cert-dir "$DIR/pki/apiserver-generated" \
         --profiling=false --v=1
-    wait_for kube-apiserver "$TIMEOUT" api GET /readyz
-    # (readyz is 200 only once every post-start hook ran, e.g. the RBAC bootstrap policy)
-    [ "$(api GET /readyz)" = ok ] || { log "kube-apiserver not ready"; false; }
+    # (readyz says ok only once every post-start hook ran, e.g. the RBAC bootstrap policy)
+    wait_for kube-apiserver "$TIMEOUT" api_ok /readyz
 
     start kube-controller-manager "$KCM" \
         --kubeconfig "$DIR/kubeconfig" --authentication-kubeconfig "$DIR/kubeconfig" \
@@ -241,6 +245,34 @@ down() {
     log "down"
 }
 
+smoke() { # namespace + Deployment (2 replicas) become available, then the namespace is deleted
+    [ -f "$DIR/pki/admin.crt" ] || die "not up: run $0 up"
+    local ns=mesh-e2e-smoke-$$ t0
+    t0=$(date +%s)
+    api POST /api/v1/namespaces "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"$ns\"}}" >/dev/null
+    api_ok "/api/v1/namespaces/$ns" || die "namespace $ns not created"
+    log "namespace $ns created"
+    wait_for "default service account in $ns" 30 api_ok "/api/v1/namespaces/$ns/serviceaccounts/default"
+    api POST "/apis/apps/v1/namespaces/$ns/deployments" '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"smoke"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"smoke"}},"template":{"metadata":{"labels":{"app":"smoke"}},"spec":{"containers":[{"name":"c","image":"registry.invalid/none:0"}]}}}}' >/dev/null
+    wait_for "Deployment available" 60 deployment_available "$ns" smoke
+    log "Deployment $ns/smoke available (pods Running on a kwok node)"
+    api DELETE "/api/v1/namespaces/$ns" >/dev/null
+    wait_for "namespace $ns deleted" 60 gone "/api/v1/namespaces/$ns"
+    log "namespace $ns deleted; smoke ok in $(($(date +%s) - t0))s"
+}
+
+deployment_available() {
+    api GET "/apis/apps/v1/namespaces/$1/deployments/$2" | python3 -c '
+import json, sys
+s = json.load(sys.stdin).get("status", {})
+sys.exit(0 if s.get("availableReplicas") == s.get("replicas") == 2 else 1)'
+}
+
+gone() {
+    [ "$(curl -sS --max-time 10 --cacert "$DIR/pki/ca.crt" --cert "$DIR/pki/admin.crt" --key "$DIR/pki/admin.key" \
+        -o /dev/null -w '%{http_code}' "https://$HOST:$P_API$1")" = 404 ]
+}
+
 status() {
     local c pid rc=0
     for c in "${COMPONENTS[@]}"; do
@@ -254,5 +286,6 @@ case ${1:-} in
     up) up ;;
     down) down ;;
     status) status ;;
-    *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+    smoke) smoke ;;
+    *) echo "usage: $0 up|down|status|smoke" >&2; exit 2 ;;
 esac

@@ -10,7 +10,14 @@ docstring states its default and why; the defaults themselves live in
 # No `from __future__ import annotations` here: the component analyzer needs
 # real annotations, not strings.
 from enum import StrEnum
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, TypeVar
+
+from pulumi import Input, Output
+
+# `pulumi.Input[X]` holds the forward reference "Output[T]": with these two names
+# here, `typing.get_type_hints` resolves it, so validation can read the types back.
+T = TypeVar("T")
+__all__ = ["Output", "T"]
 
 
 class Protocol(StrEnum):
@@ -84,13 +91,13 @@ class ExternalProtocol(StrEnum):
 class ResourcesArgs(TypedDict, total=False):
     """CPU and memory of one container, as Kubernetes quantities."""
 
-    cpu_request: str
+    cpu_request: Input[str]
     """CPU the scheduler reserves. Default: "100m"."""
-    memory_request: str
+    memory_request: Input[str]
     """Memory the scheduler reserves. Default: "128Mi"."""
-    cpu_limit: str
+    cpu_limit: Input[str]
     """CPU ceiling before throttling. Default: "500m"."""
-    memory_limit: str
+    memory_limit: Input[str]
     """Memory ceiling before the container is killed. Default: "256Mi"."""
 
 
@@ -312,12 +319,15 @@ class VersionArgs(TypedDict):
 
     name: str
     """Version label, a DNS label such as "v1"."""
-    image: str
-    """Container image, ideally pinned by tag or digest."""
+    image: Input[str]
+    """Container image, ideally pinned by digest (such as a build step's output)."""
     replicas: NotRequired[int]
     """Pod count. Default: the service's `replicas`."""
-    env: NotRequired[dict[str, str]]
-    """Environment variables for this version only, over the service's."""
+    env: NotRequired[dict[str, Input[str]]]
+    """Environment variables for this version only, over the service's. Values not
+    known yet (Outputs) go through the service's Secret, as for `secret_env`."""
+    secret_env: NotRequired[dict[str, Input[str]]]
+    """Secret environment variables for this version only, over the service's."""
     traffic_policy: NotRequired[TrafficPolicyArgs]
     """Traffic policy for this subset, over the service's."""
 
@@ -354,9 +364,9 @@ class CallerArgs(TypedDict):
 class JwtArgs(TypedDict):
     """End-user authentication with JSON Web Tokens."""
 
-    issuer: str
+    issuer: Input[str]
     """Token issuer (the `iss` claim), such as "https://auth.example.com"."""
-    jwks_uri: str
+    jwks_uri: Input[str]
     """HTTPS URL of the issuer's public keys."""
     audiences: NotRequired[list[str]]
     """Accepted `aud` claims. Default: any."""
@@ -407,8 +417,14 @@ class MeshServiceArgs(TypedDict):
     the component's name."""
     replicas: NotRequired[int]
     """Pods per version. Default: 1."""
-    env: NotRequired[dict[str, str]]
-    """Environment variables of every version. Default: none."""
+    env: NotRequired[dict[str, Input[str]]]
+    """Environment variables of every version. Default: none. A value not known
+    yet (an Output, perhaps a secret) goes through the service's Secret like
+    `secret_env`: whether it is secret is only known once it resolves."""
+    secret_env: NotRequired[dict[str, Input[str]]]
+    """Environment variables whose values are secret: they go into one Kubernetes
+    Secret per service (`<service>-env`, marked secret in Pulumi's state) and reach
+    the pods through `secretKeyRef`, never in the Deployment. Default: none."""
     resources: NotRequired[ResourcesArgs]
     """CPU and memory of the app container. Default: see ResourcesArgs."""
     proxy: NotRequired[ProxyArgs]
@@ -417,7 +433,7 @@ class MeshServiceArgs(TypedDict):
     """HTTP routes in order. Default: one route to the Service."""
     retries: NotRequired[RetryArgs]
     """Retries of every route that sets none. Default: see RetryArgs."""
-    timeout: NotRequired[str]
+    timeout: NotRequired[Input[str]]
     """Timeout of every route that sets none. Default: "15s"."""
     traffic_policy: NotRequired[TrafficPolicyArgs]
     """Traffic policy of the whole service. Default: none (Envoy's)."""

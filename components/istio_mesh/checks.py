@@ -19,8 +19,11 @@ HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "T
 """Methods an AuthorizationPolicy can name; Istio compares them case-sensitively."""
 
 
-def rule(check: Callable[[str], str | None], value: str, path: str) -> list[Problem]:
-    """A grammar check as a problem list."""
+def rule(check: Callable[[str], str | None], value: Any, path: str) -> list[Problem]:
+    """A grammar check as a problem list. A value not known yet (an Output) is not
+    checked here: the API server checks it once it resolves."""
+    if not isinstance(value, str):
+        return []
     message = check(value)
     return [Problem(path, message)] if message else []
 
@@ -47,14 +50,16 @@ def durations(obj: Mapping[str, Any], keys: Iterable[str], path: str) -> list[Pr
 
 def absolute_path(value: str, path: str) -> list[Problem]:
     """A URL or file path: starts with '/', no whitespace or control characters."""
-    if value.startswith("/") and value.isprintable() and not any(c.isspace() for c in value):
+    if not isinstance(value, str) or (
+        value.startswith("/") and value.isprintable() and not any(c.isspace() for c in value)
+    ):
         return []
     return [Problem(path, f"{value!r}: allowed: a path starting with '/', without spaces or control characters")]
 
 
 def printable(value: str, path: str, what: str = "text") -> list[Problem]:
     """Non-empty text with no control characters and no surrounding spaces."""
-    if value and value.isprintable() and value == value.strip():
+    if not isinstance(value, str) or (value and value.isprintable() and value == value.strip()):
         return []
     return [Problem(path, f"{value!r}: allowed: non-empty {what} without control characters or surrounding spaces")]
 
@@ -67,6 +72,8 @@ def resources(res: Mapping[str, str], defaults: Mapping[str, str], path: str) ->
     problems: list[Problem] = []
     values: dict[str, Decimal] = {}
     for key, value in res.items():
+        if not isinstance(value, str):
+            continue  # not known yet: the API server checks it
         parsed = grammar.quantity(value)
         if parsed is None:
             problems.append(
@@ -83,6 +90,8 @@ def resources(res: Mapping[str, str], defaults: Mapping[str, str], path: str) ->
             continue
         low = values.get(request, grammar.quantity(defaults[request]) if request not in res else None)
         high = values.get(limit, grammar.quantity(defaults[limit]) if limit not in res else None)
+        if not all(isinstance(res.get(k, ""), str) for k in (request, limit)):
+            continue
         if low is not None and high is not None and low > high:
             given = request if request in res else limit
             low_text, high_text = res.get(request, defaults[request]), res.get(limit, defaults[limit])

@@ -5,6 +5,7 @@ reference in ``README.md`` beside the package; tests fail when either is stale,
 so a change to the public API always shows up as a diff.
 """
 
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -26,11 +27,23 @@ def provider() -> ComponentProvider:
 
 
 def schema() -> dict[str, Any]:
-    """The package schema."""
+    """The package schema, its descriptions dedented as Python 3.13 compiles docstrings,
+    so that it reads the same on every supported Python."""
     text = provider().schema
     assert text is not None
-    loaded: dict[str, Any] = json.loads(text)
+    loaded: dict[str, Any] = _dedented(json.loads(text))
     return loaded
+
+
+def _dedented(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: inspect.cleandoc(v) if k == "description" and isinstance(v, str) else _dedented(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_dedented(v) for v in value]
+    return value
 
 
 def _type(prop: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ import pulumi_kubernetes as k8s
 _TYPED: dict[tuple[str, str], Any] = {
     ("v1", "Namespace"): k8s.core.v1.Namespace,
     ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
+    ("v1", "Secret"): k8s.core.v1.Secret,
     ("v1", "Service"): k8s.core.v1.Service,
     ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
     ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
@@ -40,6 +41,9 @@ def register(component: str, manifest: Mapping[str, Any], opts: pulumi.ResourceO
     api_version, kind = manifest["apiVersion"], manifest["kind"]
     name = child_name(component, manifest["metadata"]["name"])
     fields = {k: v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
+    if kind == "Secret":
+        # Secret values stay wrapped in every input and in the state, whatever their source.
+        fields = {k: pulumi.Output.secret(v) if k in ("data", "stringData") else v for k, v in fields.items()}
     typed = _TYPED.get((api_version, kind))
     if typed is not None:
         resource: pulumi.CustomResource = typed(name, opts=opts, **{_snake(k): v for k, v in fields.items()})

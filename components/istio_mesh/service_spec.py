@@ -11,6 +11,7 @@ from typing import Any
 
 from istio_mesh import defaults as d
 from istio_mesh.control_plane_spec import Manifest, k8s_resources
+from istio_mesh.shape import is_known
 from istio_mesh.validation import mesh_service_problems, plain, port_name, raise_if, volume_name
 
 
@@ -70,6 +71,18 @@ def _build(name: str, args: Mapping[str, Any]) -> ServiceSpec:
             "automountServiceAccountToken": args.get("automount_service_account_token", False),
         }
     ]
+    secret_data = _secret_data(args)
+    if secret_data:
+        workloads.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": _meta(env_secret_name(svc), namespace, labels),
+                "type": "Opaque",
+                # The component marks these values secret when it registers them.
+                "stringData": secret_data,
+            }
+        )
     for version in args["versions"]:
         workloads += _version_workloads(svc, namespace, labels, version, args)
     workloads.append(_service(svc, namespace, labels, args["ports"]))
@@ -169,11 +182,47 @@ def _proxy_annotations(proxy: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def env_secret_name(svc: str) -> str:
+    """The Secret that holds a service's secret and not-yet-known env values."""
+    return f"{svc}-env"
+
+
+def _env_sources(owner: Mapping[str, Any]) -> dict[str, tuple[Any, bool]]:
+    """Env name -> (value, held in the Secret)."""
+    out = {k: (v, not is_known(v)) for k, v in owner.get("env", {}).items()}
+    out |= {k: (v, True) for k, v in owner.get("secret_env", {}).items()}
+    return out
+
+
+def _secret_key(version: Mapping[str, Any], name: str) -> str:
+    """A Secret key: the env name, prefixed with the version for a version's own value."""
+    return f"{version['name']}.{name}" if name in _env_sources(version) else name
+
+
+def _secret_data(args: Mapping[str, Any]) -> dict[str, Any]:
+    data = {k: v for k, (v, secret) in _env_sources(args).items() if secret}
+    for version in args["versions"]:
+        data |= {f"{version['name']}.{k}": v for k, (v, secret) in _env_sources(version).items() if secret}
+    return dict(sorted(data.items()))
+
+
+def _env(svc: str, version: Mapping[str, Any], args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    merged = {**_env_sources(args), **_env_sources(version)}
+    out: list[dict[str, Any]] = []
+    for name, (value, secret) in sorted(merged.items()):
+        if secret:
+            ref = {"name": env_secret_name(svc), "key": _secret_key(version, name)}
+            out.append({"name": name, "valueFrom": {"secretKeyRef": ref}})
+        else:
+            out.append({"name": name, "value": value})
+    return out
+
+
 def _pod_spec(
     svc: str, selector: Mapping[str, str], version: Mapping[str, Any], args: Mapping[str, Any]
 ) -> dict[str, Any]:
     uid = args.get("run_as_user", d.RUN_AS_USER)
-    env = {**args.get("env", {}), **version.get("env", {})}
+    env = _env(svc, version, args)
     writable = args.get("writable_paths", d.WRITABLE_PATHS)
     first = args["ports"][0]
     probe_target: dict[str, Any] = (
@@ -186,7 +235,7 @@ def _pod_spec(
         "image": version["image"],
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": port_name(p), "containerPort": p["port"], "protocol": "TCP"} for p in args["ports"]],
-        "env": [{"name": k, "value": v} for k, v in sorted(env.items())],
+        "env": env,
         "resources": k8s_resources({**d.APP_RESOURCES, **args.get("resources", {})}),
         "securityContext": {
             "allowPrivilegeEscalation": False,

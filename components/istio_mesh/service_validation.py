@@ -57,8 +57,7 @@ def mesh_service_problems(args: Mapping[str, Any], path: str, name: str | None =
     problems += _ports(args["ports"], join(path, "ports"))
     if "replicas" in args:
         problems += in_range(args["replicas"], 0, 1000, join(path, "replicas"))
-    for key in args.get("env", {}):
-        problems += rule(grammar.env_name, key, join(join(path, "env"), key))
+    problems += _env(args, path)
     if "resources" in args:
         problems += resources(args["resources"], d.APP_RESOURCES, join(path, "resources"))
     if "proxy" in args:
@@ -105,6 +104,19 @@ def mesh_service_problems(args: Mapping[str, Any], path: str, name: str | None =
         problems += _egress_host(host, join(join(path, "egress_hosts"), i))
     if "autoscaling" in args:
         problems += _autoscaling(args, join(path, "autoscaling"))
+    return problems
+
+
+def _env(owner: Mapping[str, Any], path: str) -> list[Problem]:
+    """Names of ``env`` and ``secret_env``; a name in both is ambiguous."""
+    problems: list[Problem] = []
+    for field in ("env", "secret_env"):
+        for key in owner.get(field, {}):
+            problems += rule(grammar.env_name, key, join(join(path, field), key))
+    for key in sorted(set(owner.get("env", {})) & set(owner.get("secret_env", {}))):
+        problems.append(
+            Problem(join(join(path, "secret_env"), key), f"{key!r} is also in `env`; set it in one of them")
+        )
     return problems
 
 
@@ -158,7 +170,9 @@ def _writable(paths: list[str], path: str) -> list[Problem]:
 def _jwt(jwt: Mapping[str, Any], path: str) -> list[Problem]:
     problems = printable(jwt["issuer"], join(path, "issuer"), "an issuer")
     uri = jwt["jwks_uri"]
-    if not (uri.startswith("https://") and len(uri) > len("https://") and uri.isprintable() and " " not in uri):
+    if isinstance(uri, str) and not (
+        uri.startswith("https://") and len(uri) > len("https://") and uri.isprintable() and " " not in uri
+    ):
         problems.append(Problem(join(path, "jwks_uri"), f"{uri!r}: allowed: an https:// URL"))
     for i, audience in enumerate(jwt.get("audiences", [])):
         problems += printable(audience, join(join(path, "audiences"), i), "an audience")
@@ -244,7 +258,7 @@ def _match(match: Mapping[str, Any], path: str) -> list[Problem]:
         for kind, value in sm.items():
             if kind == "regex":
                 problems += rule(grammar.regex, value, join(hpath, kind))
-            elif not value.isprintable():
+            elif isinstance(value, str) and not value.isprintable():
                 problems.append(Problem(join(hpath, kind), f"{value!r}: header values have no control characters"))
     if "uri_prefix" in match:
         problems += absolute_path(match["uri_prefix"], join(path, "uri_prefix"))
@@ -327,8 +341,7 @@ def _versions(args: Mapping[str, Any], path: str) -> list[Problem]:
         problems += rule(grammar.image, version["image"], join(ipath, "image"))
         if "replicas" in version:
             problems += in_range(version["replicas"], 0, 1000, join(ipath, "replicas"))
-        for key in version.get("env", {}):
-            problems += rule(grammar.env_name, key, join(join(ipath, "env"), key))
+        problems += _env(version, ipath)
         if "traffic_policy" in version:
             problems += _traffic_policy(version["traffic_policy"], join(ipath, "traffic_policy"))
     return problems

@@ -9,10 +9,10 @@ import difflib
 import functools
 import re
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, NotRequired, Required, get_args, get_origin, is_typeddict
+from typing import Any, NotRequired, Required, Union, get_args, get_origin, is_typeddict
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,35 @@ def join(path: str, key: str | int) -> str:
     return f"{path}[{key!r}]"
 
 
+@functools.cache
+def input_parts(typ: Any) -> tuple[Any, tuple[type, ...]] | None:
+    """For ``pulumi.Input[T]``: T, and the classes of values not known before the
+    deployment (Outputs, awaitables). None for any other type. The classes come
+    from the annotation itself, so this module needs no Pulumi."""
+    if get_origin(typ) is not Union:
+        return None
+    plain: list[Any] = []
+    pending: list[type] = []
+    for member in get_args(typ):
+        origin = get_origin(member) or member
+        if origin is Awaitable or (isinstance(origin, type) and origin.__name__ == "Output"):
+            pending.append(origin)
+        else:
+            plain.append(member)
+    if len(plain) != 1 or not pending:
+        raise TypeError(f"unsupported type {typ!r}")  # pragma: no cover - only pulumi.Input[T] is used
+    return plain[0], tuple(pending)
+
+
+def is_known(value: Any) -> bool:
+    """Whether a value is known now (not an Output or awaitable still to resolve)."""
+    return not (isinstance(value, Awaitable) or (hasattr(value, "apply") and hasattr(value, "is_secret")))
+
+
 def _type_name(typ: Any) -> str:
+    parts = input_parts(typ)
+    if parts:
+        return _type_name(parts[0])
     origin = get_origin(typ)
     if origin is list:
         item = get_args(typ)[0]
@@ -92,6 +120,9 @@ def _shape_problems(value: Any, typ: Any, path: str) -> list[Problem]:
         return _shape_problems(value, get_args(typ)[0], path)
     if typ is Any:
         return []
+    parts = input_parts(typ)
+    if parts:
+        return [] if isinstance(value, parts[1]) else _shape_problems(value, parts[0], path)
     if is_typeddict(typ):
         if not isinstance(value, Mapping):
             return [Problem(path, f"expected an object, got {_got(value)}")]
@@ -133,6 +164,10 @@ def _conforms(typ: Any) -> Check:
         return _conforms(get_args(typ)[0])
     if typ is Any:
         return _always
+    parts = input_parts(typ)
+    if parts:
+        known, pending = _conforms(parts[0]), parts[1]
+        return lambda value: isinstance(value, pending) or known(value)
     if is_typeddict(typ):
         fields = {key: _conforms(field) for key, field in _hints(typ).items()}
         required = frozenset(typ.__required_keys__)
