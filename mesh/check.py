@@ -312,12 +312,14 @@ def ordered_after(run: OfflineRun) -> Callable[[str], set[str]]:
 def ordering_findings(run: OfflineRun) -> list[Finding]:
     """Workloads must wait for istiod (injection); custom resources for base (CRDs) and istiod (validation)."""
     releases = {object_name(r): r.urn for r in run.find("Release")}
-    base, istiod = releases.get("istio-base"), releases.get("istiod")
+    base = releases.get("istio-base")
+    # One istiod in place, or one per revision ("istiod-<rev>") in a canary upgrade.
+    istiods: set[str | None] = {u for n, u in releases.items() if n == "istiod" or n.startswith("istiod-")} or {None}
     after = ordered_after(run)
     findings = []
     for reg in run.custom():
         deps = after(reg.urn)
-        if reg.kind == "Deployment" and istiod not in deps:
+        if reg.kind == "Deployment" and not istiods <= deps:
             findings.append(
                 Finding(
                     "MESH0101",
@@ -328,7 +330,7 @@ def ordering_findings(run: OfflineRun) -> list[Finding]:
                     "add the control plane to depends_on",
                 )
             )
-        if is_istio(reg.inputs) and not {base, istiod} <= deps:
+        if is_istio(reg.inputs) and not {base, *istiods} <= deps:
             findings.append(
                 Finding(
                     "MESH0102",

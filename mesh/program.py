@@ -94,7 +94,7 @@ def build(cfg: StackConfig, *, analysis: bool = True) -> dict[str, Any]:
         "namespaces": sorted(namespaces),
         # Known from the plan: no Output per service, which costs at a thousand services.
         "services": {
-            name: f"{service_host(name, args['namespace'])}:{args['ports'][0]['port']}"
+            name: f"{service_host(name, args['namespace'], args['cluster_domain'])}:{args['ports'][0]['port']}"
             for name, args in plan.services.items()
         },
     }

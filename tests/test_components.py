@@ -88,7 +88,7 @@ def test_the_namespace_is_labelled_for_injection(mesh):
 
 def test_outputs_resolve_to_real_values(mesh):
     assert mesh.outputs == {
-        "version": "1.30.3",
+        "version": "1.30.5",
         "labels": {"istio-injection": "enabled"},
         "istiod_status": "deployed",
         "gateway": "istio-ingress/istio-ingress",

@@ -9,6 +9,7 @@ say: DNS names, port ranges, weights, references between fields.
 
 import difflib
 import functools
+import ipaddress
 import re
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -18,6 +19,7 @@ from typing import Any, NotRequired, Required, get_args, get_origin, is_typeddic
 
 from istio_mesh import args as a
 from istio_mesh import defaults
+from istio_mesh.releases import minor_of, version_key
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 # Kubernetes requires container port names to be IANA service names.
@@ -26,10 +28,12 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")
 QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$")
 VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$")
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")
 HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
 EGRESS_HOST = re.compile(
     r"^(\*|\.|[a-z0-9]([-a-z0-9]*[a-z0-9])?)/(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$"
 )
+DOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 HOST = re.compile(r"^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
 
 
@@ -443,6 +447,15 @@ def mesh_service_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
             _join(_join(path, "egress_hosts"), i),
             '"<namespace>/<host>", "*/<host>" or "<namespace>/*"',
         )
+    if "root_namespace" in args:
+        problems += dns_label(args["root_namespace"], _join(path, "root_namespace"))
+    for key in ("trust_domain", "cluster_domain"):
+        if key in args:
+            problems += _pattern(args[key], DOMAIN, _join(path, key), "a DNS name such as 'cluster.local'")
+    if "part_of" in args:
+        problems += _pattern(args["part_of"], LABEL_VALUE, _join(path, "part_of"), "a label value")
+    if "injected_by" in args and not args["injected_by"].strip():
+        problems.append(Problem(_join(path, "injected_by"), "must not be empty; leave it out instead"))
     if "autoscaling" in args:
         auto = args["autoscaling"]
         apath = _join(path, "autoscaling")
@@ -532,6 +545,25 @@ def control_plane_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
         problems += _resources(istiod["resources"], _join(ipath, "resources"))
     if "tracing_sampling_percent" in args:
         problems += _range(args["tracing_sampling_percent"], 0, 100, _join(path, "tracing_sampling_percent"))
+        if args["tracing_sampling_percent"] > 0 and "tracing" not in args:
+            problems.append(
+                Problem(
+                    _join(path, "tracing_sampling_percent"),
+                    "traces would go nowhere: Istio has no default tracing provider and silently traces "
+                    "nothing; set `tracing` (an OpenTelemetry or Zipkin collector), or drop this key",
+                )
+            )
+    if "tracing" in args:
+        tpath = _join(path, "tracing")
+        problems += _pattern(args["tracing"]["service"], HOST, _join(tpath, "service"), "a host name")
+        if "port" in args["tracing"]:
+            problems += _range(args["tracing"]["port"], 1, 65535, _join(tpath, "port"))
+    for key in ("trust_domain", "cluster_domain"):
+        if key in args:
+            problems += _pattern(args[key], DOMAIN, _join(path, key), "a DNS name such as 'cluster.local'")
+    for i, cidr in enumerate(args.get("jwks_blocked_cidrs", [])):
+        problems += _cidr(cidr, _join(_join(path, "jwks_blocked_cidrs"), i))
+    problems += _revision_problems(args, path)
     if "timeout_seconds" in args:
         problems += _range(args["timeout_seconds"], 30, 3600, _join(path, "timeout_seconds"))
     gateway = args.get("gateway")
@@ -547,6 +579,115 @@ def control_plane_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
             problems += _pattern(host, HOST, _join(_join(gpath, "hosts"), i), "a host name, '*' or '*.<domain>'")
         if "tls_credential_name" in gateway:
             problems += dns_label(gateway["tls_credential_name"], _join(gpath, "tls_credential_name"))
+        if "revision" in gateway:
+            problems += revision_ref_problems(args, gateway["revision"], _join(gpath, "revision"))
+        elif "revisions" in args:
+            problems.append(
+                Problem(
+                    _join(gpath, "revision"),
+                    "required with `revisions`: the revision tag whose istiod injects the gateway pods",
+                )
+            )
+    return problems
+
+
+def _cidr(value: str, path: str) -> list[Problem]:
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        return [Problem(path, f"{value!r} is not a CIDR such as '10.0.0.0/8' or 'fc00::/7'")]
+    return []
+
+
+def declared_revisions(args: Mapping[str, Any]) -> dict[str, str]:
+    """Revisions of validated IstioControlPlaneArgs ("" for the default one) to their versions."""
+    version = args.get("version", defaults.ISTIO_VERSION)
+    if "revisions" in args:
+        return {r["name"]: r.get("version", version) for r in args["revisions"]}
+    return {args.get("revision", ""): version}
+
+
+def revision_ref_problems(args: Mapping[str, Any], ref: str, path: str) -> list[Problem]:
+    """Problems of a reference to a revision tag or revision of the control plane
+    ``args`` (validated): it must name one that is declared."""
+    tags = args.get("tags", {})
+    revisions = [r for r in declared_revisions(args) if r]
+    if ref in tags or ref in revisions or (not ref and "revisions" not in args):
+        return []
+    allowed = ", ".join([*sorted(tags), *revisions]) or "none declared"
+    what = "no declared revision tag or revision" if ref else "no revision: with `revisions`, name a tag"
+    return [Problem(path, f"{ref!r} is {what}{did_you_mean(ref, [*tags, *revisions])}; allowed: {allowed}")]
+
+
+def _revision_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
+    """Revisions, tags and versions of a canary upgrade: names, references, and
+    Istio's rules (base first, skip at most one minor version)."""
+    problems: list[Problem] = []
+    rpath = _join(path, "revisions")
+    if "revisions" in args:
+        if not args["revisions"]:
+            problems.append(Problem(rpath, "needs at least one revision; leave it out for a single istiod"))
+        if args.get("revision"):
+            problems.append(
+                Problem(
+                    _join(path, "revision"),
+                    "set `revision` or `revisions`, not both; with `revisions` namespaces and the gateway select a tag",
+                )
+            )
+    seen: set[str] = set()
+    valid: list[tuple[int, str, str]] = []
+    base = args.get("version", defaults.ISTIO_VERSION)
+    for i, rev in enumerate(args.get("revisions", [])):
+        ipath = _join(rpath, i)
+        problems += dns_label(rev["name"], _join(ipath, "name"))
+        if rev["name"] in seen:
+            problems.append(Problem(_join(ipath, "name"), f"{rev['name']!r} is declared twice"))
+        seen.add(rev["name"])
+        if "version" in rev:
+            bad = _pattern(rev["version"], VERSION, _join(ipath, "version"), 'a chart version such as "1.30.5"')
+            problems += bad
+            if not bad:
+                valid.append((i, rev["name"], rev["version"]))
+        else:
+            valid.append((i, rev["name"], base))
+    if not VERSION.match(base):
+        return problems
+    for _, name, version in valid:
+        if version_key(version) > version_key(base):
+            problems.append(
+                Problem(
+                    _join(path, "version"),
+                    f"base {base} is older than istiod revision {name!r} ({version}): base carries the CRDs "
+                    "every revision needs and is upgraded first; raise `version` to the newest revision's",
+                )
+            )
+    if valid:
+        newest = max(valid, key=lambda v: version_key(v[2]))
+        for i, _, version in valid:
+            (major, minor), (new_major, new_minor) = minor_of(version), minor_of(newest[2])
+            if major != new_major or new_minor - minor > 1:
+                problems.append(
+                    Problem(
+                        _join(_join(rpath, i), "version"),
+                        f"{version} is more than one minor version from revision {newest[1]!r} ({newest[2]}): "
+                        "Istio upgrades skip at most one minor version; upgrade through the versions between",
+                    )
+                )
+    revisions = [r for r in declared_revisions(args) if r]
+    for tag, target in args.get("tags", {}).items():
+        tpath = _join(_join(path, "tags"), tag)
+        problems += dns_label(tag, tpath, "a tag name (a DNS label)")
+        if target not in revisions:
+            allowed = ", ".join(revisions) or "none declared: set `revisions` or `revision`"
+            problems.append(
+                Problem(
+                    tpath,
+                    f"points at revision {target!r}, which is not declared{did_you_mean(target, revisions)}; "
+                    f"allowed: {allowed}",
+                )
+            )
+        elif target == tag:
+            problems.append(Problem(tpath, "a tag cannot have its revision's name"))
     return problems
 
 
