@@ -25,20 +25,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p_render = sub.add_parser("render", help="write every object the stack would register as YAML")
-    p_render.add_argument("stack", nargs="?", default="dev", help="stack name (default: dev)")
+    p_render.add_argument("stack", nargs="?", help="stack name (default: dev)")
     p_render.add_argument("--out", type=Path, help="output folder (default: rendered/STACK)")
+    p_render.add_argument("--stack-file", type=Path, help="a stack file elsewhere (STACK then defaults to its name)")
     p_check = sub.add_parser("check", help="validate every object the stack would register")
-    p_check.add_argument("stack", nargs="?", default="dev", help="stack name (default: dev)")
+    p_check.add_argument("stack", nargs="?", help="stack name (default: dev)")
     p_check.add_argument("--format", choices=["text", "json"], default="text")
+    p_check.add_argument("--stack-file", type=Path, help="a stack file elsewhere (STACK then defaults to its name)")
     p_check.add_argument(
         "--crds", help="Istio CRD file (default: $MESH_ISTIO_CRDS or ../shared/istio/crd-all.gen.yaml)"
     )
     p_check.add_argument("--kubernetes-version", default=KUBERNETES_VERSION, help="default: %(default)s")
     args = parser.parse_args(argv)
+    if args.stack is None:
+        args.stack = args.stack_file.stem if args.stack_file else "dev"
     tune_collector()
     try:
         # check reports the analysis as findings; render stops on it, as `pulumi preview` does.
-        run = run_stack(args.stack, args.project_dir, analysis=args.command == "render")
+        run = run_stack(args.stack, args.project_dir, analysis=args.command == "render", stack_file=args.stack_file)
     except (ArgsError, StackFileError) as err:
         print(f"error: stack {args.stack!r}: {err}", file=sys.stderr)
         return 2

@@ -177,11 +177,16 @@ def _cli_value(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
+def stack_config(stack: str, project_dir: Path = PROJECT_DIR, stack_file: Path | None = None) -> dict[str, str]:
     """The config the CLI would pass for ``stack``: project defaults from Pulumi.yaml,
-    overridden by Pulumi.<stack>.yaml, every value as text (structured ones as JSON)."""
+    overridden by Pulumi.<stack>.yaml (or ``stack_file``, a stack file kept elsewhere,
+    such as an example), every value as text (structured ones as JSON)."""
     project_file = project_dir / "Pulumi.yaml"
-    stack_file = project_dir / f"Pulumi.{stack}.yaml"
+    if stack_file is not None:
+        if not stack_file.is_file():
+            raise StackFileError(f"no stack file {stack_file}")
+    else:
+        stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.exists():
         stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
         raise StackFileError(f"no stack {stack!r}: {stack_file} does not exist; stacks here: {', '.join(stacks)}")
@@ -203,7 +208,9 @@ def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
     return config
 
 
-def run_stack(stack: str, project_dir: Path = PROJECT_DIR, *, analysis: bool = True) -> OfflineRun:
+def run_stack(
+    stack: str, project_dir: Path = PROJECT_DIR, *, analysis: bool = True, stack_file: Path | None = None
+) -> OfflineRun:
     """Run the real program for a stack offline. Raises ConfigError on bad config and,
     with ``analysis``, AnalysisError when the mesh analysis finds errors, in both cases
     before anything is registered."""
@@ -211,7 +218,7 @@ def run_stack(stack: str, project_dir: Path = PROJECT_DIR, *, analysis: bool = T
     from mesh.environment import plan_environment
     from mesh.program import analyse, build, read_config
 
-    config = stack_config(stack, project_dir)
+    config = stack_config(stack, project_dir, stack_file)
     # Validate before the mock runtime starts, so bad config registers nothing.
     prefix = f"{PROJECT}:"
     cfg = load({k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)})
