@@ -551,6 +551,9 @@ def check(
     findings = schema_findings(run, crds, kubernetes_version) + mesh_findings(run)
     if declared is not None:
         findings += authorization_findings(run, declared)
+    from mesh.upgrade_checks import of_run  # imported here: it imports this module
+
+    findings += of_run(run)
     return sorted(set(findings), key=lambda f: (f.severity != "error", f.object, f.code, f.path))
 
 

@@ -14,6 +14,7 @@ from istio_mesh import (
     MeshServiceArgs,
 )
 from istio_mesh.service_spec import service_host
+from mesh import upgrade_checks
 from mesh.check import format_finding, preflight
 from mesh.config import PROJECT, StackConfig, load
 from mesh.environment import CONTROL_PLANE, EnvironmentPlan, plan_environment, planned_manifests
@@ -56,7 +57,7 @@ class AnalysisError(ValueError):
 def analyse(cfg: StackConfig, plan: EnvironmentPlan) -> None:
     """Run ``check``'s mesh analysis on the planned objects: warnings go to Pulumi's
     log, errors stop the run before anything is registered."""
-    findings = preflight(planned_manifests(plan), cfg.declared_calls)
+    findings = preflight(planned_manifests(plan), cfg.declared_calls) + upgrade_checks.of_plan(plan)
     for finding in findings:
         if finding.severity != "error":
             pulumi.log.warn(format_finding(finding))
