@@ -207,7 +207,7 @@ def load(raw: Mapping[str, Any]) -> StackConfig:
                 # An inherited namespace is reported once, at its own key.
                 if own_namespace or p.path != f"{path}.namespace"
             ]
-    if "istio" in clean and "services" in clean and not control_plane_problems(values["istio"], key_path("istio")):
+    if "istio" in clean and "services" in clean:
         problems += _namespace_revision_problems(values, namespace, services)
     if problems:
         raise ConfigError(problems, "the stack config")

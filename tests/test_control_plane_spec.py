@@ -115,3 +115,61 @@ def test_istiod_and_a_replicated_gateway_get_disruption_budgets():
 def test_every_release_gets_the_timeout():
     assert {r.timeout for r in control_plane_spec({"gateway": {}}).releases} == {600}
     assert {r.timeout for r in control_plane_spec({"timeout_seconds": 900, "gateway": {}}).releases} == {900}
+
+
+def test_sampling_traces_without_a_tracing_provider_is_refused_and_zero_or_unset_is_not():
+    with pytest.raises(ArgsError) as err:
+        control_plane_spec({"tracing_sampling_percent": 10})
+    (problem,) = err.value.problems
+    assert problem.path == "args.tracing_sampling_percent" and "`tracing`" in problem.message
+    assert "tracing" not in control_plane_spec({"tracing_sampling_percent": 0}).resources[1]["spec"]
+    assert "tracing" not in control_plane_spec({}).resources[1]["spec"]
+
+
+def test_tracing_defaults_to_one_percent_and_the_conventional_collector_port():
+    spec = control_plane_spec({"tracing": {"provider": "opentelemetry", "service": "otel.obs.svc.cluster.local"}})
+    assert spec.resources[1]["spec"]["tracing"][0]["randomSamplingPercentage"] == 1.0
+    providers = release(spec, "istiod").values["meshConfig"]["extensionProviders"]
+    assert providers == [
+        {"name": "mesh-tracing", "opentelemetry": {"service": "otel.obs.svc.cluster.local", "port": 4317}}
+    ]
+    assert "defaultProviders" not in release(spec, "istiod").values["meshConfig"]
+
+
+def test_bad_domains_cidrs_and_collector_are_each_refused_at_their_key():
+    with pytest.raises(ArgsError) as err:
+        control_plane_spec(
+            {
+                "trust_domain": "Bad Domain",
+                "cluster_domain": "-x",
+                "jwks_blocked_cidrs": ["10.0.0.0/8", "10.0.0.1/8", "nope"],
+                "tracing": {"provider": "zipkin", "service": "not a host", "port": 0},
+            }
+        )
+    assert {p.path for p in err.value.problems} == {
+        "args.trust_domain",
+        "args.cluster_domain",
+        "args.jwks_blocked_cidrs[1]",
+        "args.jwks_blocked_cidrs[2]",
+        "args.tracing.service",
+        "args.tracing.port",
+    }
+
+
+def test_the_gateway_selector_and_identity_follow_its_helm_values():
+    spec = control_plane_spec(
+        {"gateway": {"values": {"name": "public", "serviceAccount": {"name": "edge"}, "labels": {"istio": "pub"}}}}
+    )
+    gateway = next(m for m in spec.resources if m["kind"] == "Gateway")
+    assert gateway["spec"]["selector"] == {"istio": "pub"}
+    assert (spec.gateway_namespace, spec.gateway_service_account) == ("istio-ingress", "edge")
+
+
+def test_the_control_plane_namespace_and_domains_flow_to_istiod():
+    spec = control_plane_spec(
+        {"namespace": "mesh-system", "trust_domain": "corp.example", "cluster_domain": "k8s.corp"}
+    )
+    values = release(spec, "istiod").values
+    assert values["global"]["istioNamespace"] == "mesh-system"
+    assert values["meshConfig"]["trustDomain"] == "corp.example"
+    assert values["global"]["proxy"]["clusterDomain"] == "k8s.corp"
