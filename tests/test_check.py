@@ -55,7 +55,9 @@ DEST = {"host": "review.shop.svc.cluster.local", "port": {"number": 9080}}
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_the_real_stacks_check_clean(stacks, stack):
     run = stacks[stack]
-    assert findings_of(run, declared=run.declared_calls) == []
+    # prod's gateway TLS secret is made outside the stack: a warning, by design (README).
+    expected = [("MESH0303", "warning")] if stack == "prod" else []
+    assert [(f.code, f.severity) for f in findings_of(run, declared=run.declared_calls)] == expected
 
 
 def test_absent_crds_are_one_warning_naming_the_path(tmp_path):
@@ -166,7 +168,8 @@ def test_policies_that_block_a_declared_call_or_admit_an_undeclared_one_are_foun
 
 def test_check_exits_zero_for_a_clean_stack_and_prints_json(capsys):
     assert main(["check", "prod", "--format", "json"]) == 0
-    assert [f for f in json.loads(capsys.readouterr().out) if f["code"] != "MESH0002"] == []
+    found = [f for f in json.loads(capsys.readouterr().out) if f["code"] != "MESH0002"]
+    assert [(f["code"], f["severity"]) for f in found] == [("MESH0303", "warning")]
 
 
 def test_check_fails_on_an_error(tmp_path, capsys):
