@@ -130,3 +130,21 @@ def test_render_and_check_take_a_stack_file_named_after_it(tmp_path, capsys):
     assert "stack 'canary-upgrade'" in capsys.readouterr().out
     assert main(["check", "--stack-file", str(tmp_path / "missing.yaml")]) == 2
     assert "no stack file" in capsys.readouterr().err
+
+
+def test_the_programs_own_analysis_stops_when_istiod_values_take_away_a_tag_in_use():
+    import yaml
+
+    from mesh.config import load
+    from mesh.environment import plan_environment
+    from mesh.program import AnalysisError, analyse
+
+    raw = yaml.safe_load(CANARY.read_text())["config"]
+    values = {k.split(":", 1)[1]: v for k, v in raw.items()}
+    cfg = load(values)
+    analyse(cfg, plan_environment(cfg))  # as committed: only warnings
+    values["istio"]["istiod_values"] = {"revisionTags": []}
+    cfg = load(values)
+    with pytest.raises(AnalysisError) as err:
+        analyse(cfg, plan_environment(cfg))
+    assert "MESH0302" in str(err.value) and "Namespace/shop-canary" in str(err.value)

@@ -33,8 +33,11 @@ from istio_mesh.args import (
     ProxyArgs,
     ResourcesArgs,
     RetryArgs,
+    RevisionArgs,
     RouteArgs,
     StringMatchArgs,
+    TracingArgs,
+    TracingProvider,
     TrafficPolicyArgs,
     VersionArgs,
 )
@@ -43,7 +46,7 @@ from istio_mesh.mesh_namespace import MeshNamespace
 from istio_mesh.mesh_service import MeshService
 from istio_mesh.validation import ArgsError, Problem
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "ArgsError",
@@ -77,8 +80,11 @@ __all__ = [
     "ProxyArgs",
     "ResourcesArgs",
     "RetryArgs",
+    "RevisionArgs",
     "RouteArgs",
     "StringMatchArgs",
+    "TracingArgs",
+    "TracingProvider",
     "TrafficPolicyArgs",
     "VersionArgs",
 ]
