@@ -115,6 +115,8 @@ def _fqdn(host: str, namespace: str) -> str:
     parts = host.split(".")
     if len(parts) == 2:
         return f"{host}.svc.cluster.local"
+    if len(parts) > 3 and parts[2] == "svc":  # whatever the cluster's domain: compared as cluster.local
+        return ".".join(parts[:3]) + ".cluster.local"
     return host
 
 
@@ -346,7 +348,7 @@ def ordering_findings(run: OfflineRun) -> list[Finding]:
 
 # -- authorization ---------------------------------------------------------------
 
-_PRINCIPAL = re.compile(r"^cluster\.local/ns/([^/]+)/sa/([^/]+)$")
+_PRINCIPAL = re.compile(r"^[^/]+/ns/([^/]+)/sa/([^/]+)$")  # any trust domain
 
 
 def workload_identities(run: OfflineRun) -> dict[str, tuple[str, str, dict[str, str]]]:
@@ -470,7 +472,9 @@ def allowed(run: OfflineRun, caller: tuple[str, str], callee_app: str) -> bool:
     return admission(PolicyIndex.of(run), ns, labels).admits(caller)
 
 
-def authorization_findings(run: OfflineRun, declared: Iterable[tuple[str, str]]) -> list[Finding]:
+def authorization_findings(
+    run: OfflineRun, declared: Iterable[tuple[str, str]], root: str = "istio-system"
+) -> list[Finding]:
     """Policies that block a declared call, or admit an undeclared caller. Linear in
     workloads, policies and declared calls: no pair of workloads is enumerated."""
     identities = workload_identities(run)
@@ -487,7 +491,7 @@ def authorization_findings(run: OfflineRun, declared: Iterable[tuple[str, str]])
                 Finding(code, "error", f"AuthorizationPolicy/{callee_ns}/{app}", "spec.rules", message, fix)
             )
 
-        adm = admission(policies, ns, labels)
+        adm = admission(policies, ns, labels, root)
         for caller in sorted(callers[callee]):
             if caller in identities and not adm.admits(identities[caller][:2]):
                 policy_error(
@@ -533,11 +537,13 @@ def planned_run(manifests: Iterable[Mapping[str, Any]]) -> OfflineRun:
     return run
 
 
-def preflight(manifests: Iterable[Mapping[str, Any]], declared: Iterable[tuple[str, str]]) -> list[Finding]:
+def preflight(
+    manifests: Iterable[Mapping[str, Any]], declared: Iterable[tuple[str, str]], root: str = "istio-system"
+) -> list[Finding]:
     """The mesh analysis on manifests before anything is registered (ordering aside,
     which only registrations show)."""
     run = planned_run(manifests)
-    findings = mesh_findings(run, ordering=False) + authorization_findings(run, declared)
+    findings = mesh_findings(run, ordering=False) + authorization_findings(run, declared, root)
     return sorted(set(findings), key=lambda f: (f.severity != "error", f.object, f.code, f.path))
 
 
@@ -549,10 +555,10 @@ def check(
 ) -> list[Finding]:
     """Every finding for one run."""
     findings = schema_findings(run, crds, kubernetes_version) + mesh_findings(run)
-    if declared is not None:
-        findings += authorization_findings(run, declared)
-    from mesh.upgrade_checks import of_run  # imported here: it imports this module
+    from mesh.upgrade_checks import of_run, root_namespace  # imported here: it imports this module
 
+    if declared is not None:
+        findings += authorization_findings(run, declared, root_namespace(run))
     findings += of_run(run)
     return sorted(set(findings), key=lambda f: (f.severity != "error", f.object, f.code, f.path))
 

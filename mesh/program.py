@@ -13,6 +13,7 @@ from istio_mesh import (
     MeshService,
     MeshServiceArgs,
 )
+from istio_mesh.control_plane_spec import control_plane_spec
 from istio_mesh.service_spec import service_host
 from mesh import upgrade_checks
 from mesh.check import format_finding, preflight
@@ -57,7 +58,8 @@ class AnalysisError(ValueError):
 def analyse(cfg: StackConfig, plan: EnvironmentPlan) -> None:
     """Run ``check``'s mesh analysis on the planned objects: warnings go to Pulumi's
     log, errors stop the run before anything is registered."""
-    findings = preflight(planned_manifests(plan), cfg.declared_calls) + upgrade_checks.of_plan(plan)
+    root = control_plane_spec(plan.control_plane).namespace
+    findings = preflight(planned_manifests(plan), cfg.declared_calls, root) + upgrade_checks.of_plan(plan)
     for finding in findings:
         if finding.severity != "error":
             pulumi.log.warn(format_finding(finding))

@@ -228,6 +228,19 @@ def jwks_fetch_unrestricted(releases: Iterable[Release], manifests: Iterable[Man
     return findings
 
 
+def root_namespace(run: OfflineRun) -> str:
+    """The mesh's root namespace, whose policies apply to every namespace: istiod's
+    ``meshConfig.rootNamespace``, else its namespace (``global.istioNamespace``), as
+    the istiod chart sets it."""
+    for release in _istiods(r.inputs for r in run.custom() if r.type == HELM_RELEASE):
+        values = release.get("values") or {}
+        root = (values.get("meshConfig") or {}).get("rootNamespace") or (values.get("global") or {}).get(
+            "istioNamespace"
+        )
+        return str(root or release.get("namespace") or defaults.ISTIO_NAMESPACE)
+    return defaults.ISTIO_NAMESPACE
+
+
 def findings(releases: Iterable[Release], manifests: Iterable[Manifest]) -> list[Finding]:
     """Every rule of this module."""
     releases, manifests = list(releases), list(manifests)

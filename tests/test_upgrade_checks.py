@@ -148,3 +148,50 @@ def test_the_programs_own_analysis_stops_when_istiod_values_take_away_a_tag_in_u
     with pytest.raises(AnalysisError) as err:
         analyse(cfg, plan_environment(cfg))
     assert "MESH0302" in str(err.value) and "Namespace/shop-canary" in str(err.value)
+
+
+def test_a_stack_with_its_own_trust_domain_cluster_domain_and_root_namespace_checks_clean(tmp_path):
+    import yaml
+
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    stack = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
+    stack["config"]["service-mesh:istio"] |= {
+        "namespace": "mesh-system",
+        "trust_domain": "corp.example",
+        "cluster_domain": "k8s.corp",
+    }
+    (tmp_path / "Pulumi.corp.yaml").write_text(yaml.safe_dump(stack))
+    run = run_stack("corp", tmp_path, analysis=True)
+    found = [(f.code, f.object) for f in check(run, declared=run.declared_calls) if f.code != "MESH0002"]
+    assert found == [("MESH0303", "Gateway/istio-ingress/istio-ingress")]
+    (sidecar,) = run.find("Sidecar", "review")
+    assert "mesh-system/*" in sidecar.inputs["spec"]["egress"][0]["hosts"]
+    (policy,) = run.find("AuthorizationPolicy", "review")
+    assert policy.inputs["spec"]["rules"][0]["from"][0]["source"]["principals"] == ["corp.example/ns/shop/sa/product"]
+    assert run.outputs["services"]["review"] == "review.shop.svc.k8s.corp:9080"
+
+
+def test_policies_in_the_control_planes_own_root_namespace_apply_mesh_wide_in_the_analysis():
+    import pulumi
+
+    from istio_mesh import IstioControlPlane, MeshService
+    from istio_mesh._register import register
+    from tests.conftest import run_program, service_args
+
+    def program():
+        cp = IstioControlPlane("istio", {"namespace": "mesh-system"})
+        opts = pulumi.ResourceOptions(depends_on=cp.ready)
+        deny = {"from": [{"source": {"principals": ["*"]}}]}
+        policy = {
+            "apiVersion": "security.istio.io/v1",
+            "kind": "AuthorizationPolicy",
+            "metadata": {"name": "deny-all", "namespace": "mesh-system"},
+            "spec": {"action": "DENY", "rules": [deny]},
+        }
+        register("istio", policy, opts)
+        MeshService("product", service_args(namespace="shop"), opts)
+        MeshService("review", service_args(namespace="shop"), opts)
+
+    run = run_program(program)
+    found = [f for f in check(run, declared={("product", "review")}) if f.code == "MESH0201"]
+    assert [f.object for f in found] == ["AuthorizationPolicy/shop/review"]
