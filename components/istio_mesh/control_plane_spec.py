@@ -132,7 +132,7 @@ def gateway_identity(release: str, values: Mapping[str, Any]) -> GatewayIdentity
     return GatewayIdentity(name, service_account, {"istio": istio})
 
 
-def _mesh_config(args: Mapping[str, Any], namespace: str, trust_domain: str) -> dict[str, Any]:
+def _mesh_config(args: Mapping[str, Any], trust_domain: str) -> dict[str, Any]:
     mesh_config: dict[str, Any] = {
         "accessLogFile": "/dev/stdout" if args.get("access_log", True) else "",
         "outboundTrafficPolicy": {"mode": args.get("outbound_traffic_policy", "ALLOW_ANY")},
@@ -237,7 +237,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
                 # The chart's revision-tags template renders each tag's injection webhook.
                 **({"revisionTags": sorted(t for t, r in tags.items() if r == rev)} if tags else {}),
                 "pilot": pilot,
-                "meshConfig": _mesh_config(args, namespace, trust_domain),
+                "meshConfig": _mesh_config(args, trust_domain),
             },
             args.get("istiod_values", {}),
         )
