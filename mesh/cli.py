@@ -42,14 +42,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder of Pulumi.yaml (default: %(default)s)")
     sub = p.add_subparsers(dest="command", required=True)
     p_render = sub.add_parser("render", help="write every object the stack would register as YAML")
-    p_render.add_argument("stack", nargs="?", default="dev", help="stack name (default: dev)")
+    p_render.add_argument("stack", nargs="?", help="stack name (default: the stack file's name, else dev)")
     p_render.add_argument(
         "--out", type=Path, help="output folder, replaced with this stack's objects (default: rendered/STACK)"
     )
-    p_render.add_argument("--stack-file", type=Path, help="stack file (default: PROJECT_DIR/Pulumi.STACK.yaml)")
+    p_render.add_argument(
+        "--stack-file",
+        type=Path,
+        help="a stack file elsewhere, such as an example (default: PROJECT_DIR/Pulumi.STACK.yaml)",
+    )
     p_check = sub.add_parser("check", help="validate every object the stack would register")
-    p_check.add_argument("stack", nargs="?", default="dev", help="stack name (default: dev)")
-    p_check.add_argument("--stack-file", type=Path, help="stack file (default: PROJECT_DIR/Pulumi.STACK.yaml)")
+    p_check.add_argument("stack", nargs="?", help="stack name (default: the stack file's name, else dev)")
+    p_check.add_argument(
+        "--stack-file",
+        type=Path,
+        help="a stack file elsewhere, such as an example (default: PROJECT_DIR/Pulumi.STACK.yaml)",
+    )
     p_check.add_argument("--format", choices=["text", "json"], default="text")
     p_check.add_argument(
         "--crds", type=Path, help="Istio CRD file (default: $MESH_ISTIO_CRDS or ../shared/istio/crd-all.gen.yaml)"
@@ -70,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path in write_readme_tables(args.project_dir):
             print(f"updated {path}")
         return 0
+    if args.stack is None:
+        args.stack = args.stack_file.stem if args.stack_file else "dev"
     try:
         if args.command == "check":
             _check_flags(args)

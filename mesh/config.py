@@ -27,6 +27,7 @@ from istio_mesh.validation import (
     http_method,
     mesh_service_problems,
     plain,
+    revision_ref_problems,
 )
 
 PROJECT = "service-mesh"
@@ -73,6 +74,7 @@ TOP_LEVEL: dict[str, Any] = {
     "limit_egress": bool,
     "external_hosts": list[ExternalHostArgs],
     "allow_default_namespace": bool,
+    "namespace_revisions": dict[str, str],
 }
 REQUIRED = ("services",)
 
@@ -132,6 +134,11 @@ class StackConfig:
     allow_default_namespace: bool = False
     """Let services run in the cluster's ``default`` namespace. Default: false: the
     stack would label, police and, on destroy, delete a namespace it does not own."""
+    namespace_revisions: dict[str, str] | None = None
+    """Revision tag (or revision) whose istiod injects each app namespace, by
+    namespace. Default: none, so namespaces follow `istio.revision`; required for
+    every app namespace with `istio.revisions`. Moving a namespace (or its tag)
+    restarts its pods."""
 
     @property
     def declared_calls(self) -> set[tuple[str, str]]:
@@ -228,6 +235,8 @@ def load(raw: Mapping[str, Any]) -> StackConfig:
                 # The namespace is checked above, once, at the key that sets it.
                 if p.path != f"{path}.namespace"
             ]
+    if "istio" in clean and "services" in clean:
+        problems += _namespace_revision_problems(values, namespace, services)
     if problems:
         raise ConfigError(problems, "the stack config")
     return StackConfig(
@@ -239,6 +248,7 @@ def load(raw: Mapping[str, Any]) -> StackConfig:
         limit_egress=values.get("limit_egress", True),
         external_hosts=tuple(values.get("external_hosts", [])),
         allow_default_namespace=values.get("allow_default_namespace", False),
+        namespace_revisions=dict(values.get("namespace_revisions", {})),
     )
 
 
@@ -323,4 +333,36 @@ def _graph_problems(services: tuple[ServiceConfig, ...], values: Mapping[str, An
                 )
         if svc.entry and "istio" in values and "gateway" not in values["istio"]:
             problems.append(Problem(f"{base}[{i}].entry", f"needs an ingress gateway: set {key_path('istio')}.gateway"))
+    return problems
+
+
+def _namespace_revision_problems(
+    values: Mapping[str, Any], namespace: str, services: tuple[ServiceConfig, ...]
+) -> list[Problem]:
+    """Each app namespace selects a declared tag or revision; with `istio.revisions`, every one must."""
+    problems: list[Problem] = []
+    istio = values["istio"]
+    chosen = values.get("namespace_revisions", {})
+    app_namespaces = {s.namespace for s in services} | ({namespace} if values.get("external_hosts") else set())
+    base = key_path("namespace_revisions")
+    for ns, ref in chosen.items():
+        path = f"{base}.{ns}"
+        if ns not in app_namespaces:
+            hint = did_you_mean(ns, app_namespaces)
+            problems.append(
+                Problem(
+                    path,
+                    f"{ns!r} is no app namespace of this stack{hint}; allowed: {', '.join(sorted(app_namespaces))}",
+                )
+            )
+        else:
+            problems += revision_ref_problems(istio, ref, path)
+    if "revisions" in istio:
+        for ns in sorted(app_namespaces - set(chosen)):
+            problems.append(
+                Problem(
+                    f"{base}.{ns}",
+                    f"required with {key_path('istio')}.revisions: the revision tag whose istiod injects {ns!r}",
+                )
+            )
     return problems

@@ -19,14 +19,14 @@ from istio_mesh import (
     ServiceSpec,
     child_name,
     control_plane_spec,
-    defaults,
     mesh_namespace_spec,
     mesh_service_spec,
     pulumi_type,
     service_host,
 )
+from mesh.analysis.model import HELM_RELEASE, Inventory, Resource
 from mesh.analysis.uniqueness import MAX_OBJECT_BYTES, collisions, describe, object_key, object_size
-from mesh.config import ConfigError, StackConfig, key_path
+from mesh.config import PROJECT, ConfigError, StackConfig, key_path
 
 CONTROL_PLANE = "istio"
 """Name of the IstioControlPlane component."""
@@ -66,6 +66,24 @@ class EnvironmentPlan:
         """Every Kubernetes and Istio object the plan's components will register."""
         return [o.manifest for o in self.owned()]
 
+    def inventory(self) -> Inventory:
+        """The planned objects and Helm releases, for the analysis (no ordering facts yet)."""
+        inventory = Inventory.of_manifests(self.manifests())
+        for release in self.control_plane.releases:
+            inputs = {
+                "name": release.name,
+                "chart": release.chart,
+                "version": release.version,
+                "namespace": release.namespace,
+                "values": release.values,
+            }
+            inventory.resources.append(
+                Resource(
+                    HELM_RELEASE, release.key, f"planned:release:{release.key}", "", (), False, False, True, inputs
+                )
+            )
+        return inventory
+
     def owned(self) -> Iterator[Owned]:
         """Every planned object, with its component and owner."""
         cp = self.control_plane
@@ -93,22 +111,31 @@ def plan_environment(cfg: StackConfig) -> EnvironmentPlan:
     user's key paths, for anything the specs or the whole plan refuse."""
     problems: list[Problem] = []
     cp = _spec(problems, control_plane_spec, cfg.istio, key_path("istio"))
-    gateway_ref = cp.gateway_ref if cp else ""
-    revision = cp.revision if cp else ""
+    if cp is None:
+        raise ConfigError(problems, "the stack config")
     owners: dict[str, str] = {}
-    ns_args: dict[str, Any] = {"revision": revision, "default_deny": cfg.default_deny}
-    if cfg.namespace_mtls_mode:
-        ns_args["mtls_mode"] = cfg.namespace_mtls_mode
+    chosen = cfg.namespace_revisions or {}
+
+    def ns_args(ns: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"revision": chosen.get(ns, cp.revision), "default_deny": cfg.default_deny}
+        if cfg.namespace_mtls_mode:
+            out["mtls_mode"] = cfg.namespace_mtls_mode
+        return out
+
     namespace_args: dict[str, dict[str, Any]] = {}
     if cfg.external_hosts:
         # External hosts live in the default namespace, exported to the whole mesh.
-        namespace_args[cfg.namespace] = {**ns_args, "external_hosts": [dict(e) for e in cfg.external_hosts]}
+        namespace_args[cfg.namespace] = {
+            **ns_args(cfg.namespace),
+            "external_hosts": [dict(e) for e in cfg.external_hosts],
+        }
         owners[f"namespace:{cfg.namespace}"] = key_path("namespace")
         for i, ext in enumerate(cfg.external_hosts):
             owners[f"host:{ext['host']}"] = f"{key_path('external_hosts')}[{i}].host"
-    service_args = _service_args(cfg, gateway_ref)
+    for svc in cfg.services:
+        namespace_args.setdefault(svc.namespace, ns_args(svc.namespace))
+    service_args = _service_args(cfg, cp, namespace_args)
     for i, svc in enumerate(cfg.services):
-        namespace_args.setdefault(svc.namespace, dict(ns_args))
         owners.setdefault(
             f"namespace:{svc.namespace}",
             key_path("namespace") if svc.namespace == cfg.namespace else f"{key_path('services')}[{i}].namespace",
@@ -128,7 +155,7 @@ def plan_environment(cfg: StackConfig) -> EnvironmentPlan:
         for name, args in service_args.items()
         if (spec := _spec(problems, lambda a, p, n=name: mesh_service_spec(n, a, p), args, owners[f"service:{name}"]))
     }
-    if problems or cp is None:
+    if problems:
         raise ConfigError(problems, "the stack config")
     plan = EnvironmentPlan(cp, namespaces, services, owners, service_args, namespace_args)
     problems = plan_problems(plan)
@@ -145,8 +172,20 @@ def _spec(problems: list[Problem], build: Any, args: Mapping[str, Any], path: st
         return None
 
 
-def _service_args(cfg: StackConfig, gateway_ref: str) -> dict[str, dict[str, Any]]:
-    gateway_ns, _, gateway_sa = gateway_ref.partition("/")
+def _service_args(
+    cfg: StackConfig, cp: ControlPlaneSpec, namespace_args: Mapping[str, Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    def host(name: str, namespace: str) -> str:
+        return service_host(name, namespace, cp.cluster_domain)
+
+    # Facts of the cluster and of this program, the same for every service.
+    common: dict[str, Any] = {
+        "trust_domain": cp.trust_domain,
+        "cluster_domain": cp.cluster_domain,
+        "root_namespace": cp.namespace,
+        "part_of": PROJECT,
+    }
+    tracing = cfg.istio.get("tracing")
     by_name = {s.name: s for s in cfg.services}
     first_port = {s.name: s.args["ports"][0]["port"] for s in cfg.services}
     callers: dict[str, list[dict[str, Any]]] = {s.name: [] for s in cfg.services}
@@ -163,29 +202,36 @@ def _service_args(cfg: StackConfig, gateway_ref: str) -> dict[str, dict[str, Any
         derived_env: dict[str, str] = {}
         for call in svc.calls:
             callee = by_name[call.service]
-            derived_env[f"{env_prefix(callee.name)}_HOST"] = service_host(callee.name, callee.namespace)
+            derived_env[f"{env_prefix(callee.name)}_HOST"] = host(callee.name, callee.namespace)
             derived_env[f"{env_prefix(callee.name)}_PORT"] = str(first_port[callee.name])
-        args: dict[str, Any] = {**svc.args, "namespace": svc.namespace, "service_name": svc.name}
+        args: dict[str, Any] = {
+            **common,
+            **svc.args,
+            "namespace": svc.namespace,
+            "service_name": svc.name,
+            # What injects the namespace: a new revision or version there rolls the pods.
+            "injected_by": cp.injected_by(namespace_args[svc.namespace]["revision"]),
+        }
         # Explicit env wins over what the graph derives (check warns: MESH0405).
         env = {**derived_env, **svc.args.get("env", {})}
         if env:
             args["env"] = env
         svc_callers = list(callers[svc.name])
-        if svc.entry and gateway_ref:
+        if svc.entry and cp.gateway_ref:
             gw_hosts = cfg.istio.get("gateway", {}).get("hosts", ["*"])
-            args["expose"] = {"gateway": gateway_ref, "hosts": gw_hosts}
-            svc_callers.append({"namespace": gateway_ns, "service_account": gateway_sa or defaults.GATEWAY_RELEASE})
+            args["expose"] = {"gateway": cp.gateway_ref, "hosts": gw_hosts}
+            # The gateway's identity as its chart derives it from the merged values.
+            svc_callers.append({"namespace": cp.gateway_namespace, "service_account": cp.gateway_service_account})
         if cfg.default_deny or svc_callers:
             # Under default-deny a service with no callers gets an empty ALLOW
             # list, which is what it should admit: nothing.
             args["allowed_callers"] = svc_callers
         if cfg.limit_egress:
             args["egress_hosts"] = sorted(
-                {
-                    f"{by_name[c.service].namespace}/{service_host(c.service, by_name[c.service].namespace)}"
-                    for c in svc.calls
-                }
-                | {f"{cfg.namespace}/{host}" for host in svc.egress}
+                {f"{by_name[c.service].namespace}/{host(c.service, by_name[c.service].namespace)}" for c in svc.calls}
+                | {f"{cfg.namespace}/{h}" for h in svc.egress}
+                # Spans go to the collector, wherever it runs.
+                | ({f"*/{tracing['service']}"} if tracing else set())
             )
         services[svc.name] = args
     return services

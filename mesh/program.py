@@ -35,7 +35,7 @@ class AnalysisError(ValueError):
 def analyse(cfg: StackConfig, plan: EnvironmentPlan) -> None:
     """Run ``check``'s mesh analysis on the planned objects: warnings go to Pulumi's
     log, errors stop the run before anything is registered."""
-    findings = preflight(plan.manifests(), cfg.declared_calls)
+    findings = preflight(plan.inventory(), cfg.declared_calls)
     for finding in findings:
         if finding.severity != ERROR:
             pulumi.log.warn(format_finding(finding))

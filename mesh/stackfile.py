@@ -70,6 +70,8 @@ def stack_config(stack: str, project_dir: Path = PROJECT_DIR, stack_file: Path |
     if not STACK_NAME.fullmatch(stack):
         raise StackFileError(f"stack name {stack!r}: allowed: letters, digits, '_', '.' and '-'")
     project_file = project_dir / "Pulumi.yaml"
+    if stack_file is not None and not stack_file.is_file():
+        raise StackFileError(f"no stack file {stack_file}")
     stack_file = stack_file or project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
         stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))

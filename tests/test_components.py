@@ -88,7 +88,7 @@ def test_the_namespace_is_labelled_for_injection(mesh):
 
 def test_outputs_resolve_to_real_values(mesh):
     assert mesh.outputs == {
-        "version": "1.30.3",
+        "version": "1.30.5",
         "labels": {"istio-injection": "enabled"},
         "istiod_status": "deployed",
         "gateway": "istio-ingress/istio-ingress",
@@ -124,3 +124,29 @@ def test_bad_component_args_raise_and_register_nothing():
             IstioControlPlane("istio", {"gateway": {"service_type": "External"}})
 
     assert run_program(program).registrations == []
+
+
+def test_a_canary_control_plane_is_ready_only_when_base_and_every_revision_are():
+    def program():
+        cp = IstioControlPlane(
+            "istio",
+            {
+                "version": "1.30.5",
+                "revisions": [{"name": "old", "version": "1.30.4"}, {"name": "new"}],
+                "tags": {"stable": "old"},
+                "protect": True,
+            },
+        )
+        MeshNamespace("shop", {"revision": "stable"}, pulumi.ResourceOptions(depends_on=cp.ready))
+        return {"status": cp.istiod_status}
+
+    run = run_program(program)
+    releases = {object_name(r): r for r in run.find("Release")}
+    assert set(releases) == {"istio-base", "istiod-old", "istiod-new"}
+    assert all(r.protect and not r.retain_on_delete for r in releases.values())
+    after = ordered_after(run)
+    (namespace,) = run.find("Namespace", "shop")
+    assert {r.urn for r in releases.values()} <= after(namespace.urn)
+    assert releases["istiod-old"].urn in after(releases["istiod-new"].urn)
+    assert not any(r.retain_on_delete for r in run.find("Namespace"))
+    assert run.outputs["status"] == "deployed"

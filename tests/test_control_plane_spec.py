@@ -2,6 +2,7 @@
 
 import pytest
 
+from istio_mesh import defaults
 from istio_mesh.control_plane_spec import control_plane_spec, deep_merge, injection_labels
 from istio_mesh.validation import ArgsError
 
@@ -16,7 +17,7 @@ def test_base_then_istiod_from_the_official_repository_at_one_pinned_version():
         ("base", "istio-base", "base", ()),
         ("istiod", "istiod", "istiod", ("base",)),
     ]
-    assert {r.version for r in spec.releases} == {"1.30.3"}
+    assert {r.version for r in spec.releases} == {defaults.ISTIO_VERSION} == {"1.30.5"}
     assert {r.repository for r in spec.releases} == {"https://istio-release.storage.googleapis.com/charts"}
     assert {r.namespace for r in spec.releases} == {"istio-system"}
 
@@ -46,7 +47,8 @@ def test_typed_knobs_reach_the_istiod_values_and_free_values_merge_over_them():
     assert values["pilot"]["replicaCount"] == 2
     assert (values["pilot"]["autoscaleEnabled"], values["pilot"]["autoscaleMax"]) == (True, 4)
     assert values["pilot"]["resources"]["requests"]["cpu"] == "1"
-    assert values["pilot"]["env"] == {"PILOT_X": "1"}
+    assert values["pilot"]["env"]["PILOT_X"] == "1"
+    assert "BLOCKED_CIDRS_IN_JWKS_URIS" in values["pilot"]["env"]
     assert values["meshConfig"]["accessLogFile"] == ""
     assert values["meshConfig"]["accessLogEncoding"] == "JSON"
     assert values["meshConfig"]["outboundTrafficPolicy"] == {"mode": "REGISTRY_ONLY"}
@@ -76,18 +78,21 @@ def test_the_gateway_comes_after_istiod_with_its_own_namespace_and_gateway_resou
 
 
 def test_mesh_wide_mtls_and_telemetry_follow_the_args():
-    spec = control_plane_spec({"mtls_mode": "PERMISSIVE", "tracing_sampling_percent": 5})
+    tracing = {"provider": "zipkin", "service": "zipkin.tracing.svc.cluster.local"}
+    spec = control_plane_spec({"mtls_mode": "PERMISSIVE", "tracing_sampling_percent": 5, "tracing": tracing})
     kinds = {m["kind"]: m for m in spec.resources}
     assert kinds["PeerAuthentication"]["spec"] == {"mtls": {"mode": "PERMISSIVE"}}
     assert kinds["PeerAuthentication"]["metadata"]["namespace"] == "istio-system"
-    assert kinds["Telemetry"]["spec"]["tracing"] == [{"randomSamplingPercentage": 5.0}]
+    assert kinds["Telemetry"]["spec"]["tracing"] == [
+        {"providers": [{"name": "mesh-tracing"}], "randomSamplingPercentage": 5.0}
+    ]
     assert control_plane_spec({}).resources[0]["spec"] == {"mtls": {"mode": "STRICT"}}
 
 
-def test_protect_protects_releases_and_keeps_the_crds():
-    spec = control_plane_spec({"protect": True})
-    assert all(r.protect for r in spec.releases)
-    assert release(spec, "base").retain_on_delete
+def test_protect_protects_every_release_but_retains_none_so_a_destroy_uninstalls_base():
+    spec = control_plane_spec({"protect": True, "gateway": {}})
+    assert [r.key for r in spec.releases if r.protect] == ["base", "istiod", "gateway"]
+    assert [r.key for r in spec.releases if r.retain_on_delete] == []
 
 
 def test_deep_merge_merges_maps_and_replaces_the_rest():
@@ -110,3 +115,61 @@ def test_istiod_and_a_replicated_gateway_get_disruption_budgets():
 def test_every_release_gets_the_timeout():
     assert {r.timeout for r in control_plane_spec({"gateway": {}}).releases} == {600}
     assert {r.timeout for r in control_plane_spec({"timeout_seconds": 900, "gateway": {}}).releases} == {900}
+
+
+def test_sampling_traces_without_a_tracing_provider_is_refused_and_zero_or_unset_is_not():
+    with pytest.raises(ArgsError) as err:
+        control_plane_spec({"tracing_sampling_percent": 10})
+    (problem,) = err.value.problems
+    assert problem.path == "args.tracing_sampling_percent" and "`tracing`" in problem.message
+    assert "tracing" not in control_plane_spec({"tracing_sampling_percent": 0}).resources[1]["spec"]
+    assert "tracing" not in control_plane_spec({}).resources[1]["spec"]
+
+
+def test_tracing_defaults_to_one_percent_and_the_conventional_collector_port():
+    spec = control_plane_spec({"tracing": {"provider": "opentelemetry", "service": "otel.obs.svc.cluster.local"}})
+    assert spec.resources[1]["spec"]["tracing"][0]["randomSamplingPercentage"] == 1.0
+    providers = release(spec, "istiod").values["meshConfig"]["extensionProviders"]
+    assert providers == [
+        {"name": "mesh-tracing", "opentelemetry": {"service": "otel.obs.svc.cluster.local", "port": 4317}}
+    ]
+    assert "defaultProviders" not in release(spec, "istiod").values["meshConfig"]
+
+
+def test_bad_domains_cidrs_and_collector_are_each_refused_at_their_key():
+    with pytest.raises(ArgsError) as err:
+        control_plane_spec(
+            {
+                "trust_domain": "Bad Domain",
+                "cluster_domain": "-x",
+                "jwks_blocked_cidrs": ["10.0.0.0/8", "10.0.0.1/8", "nope"],
+                "tracing": {"provider": "zipkin", "service": "not a host", "port": 0},
+            }
+        )
+    assert {p.path for p in err.value.problems} == {
+        "args.trust_domain",
+        "args.cluster_domain",
+        "args.jwks_blocked_cidrs[1]",
+        "args.jwks_blocked_cidrs[2]",
+        "args.tracing.service",
+        "args.tracing.port",
+    }
+
+
+def test_the_gateway_selector_and_identity_follow_its_helm_values():
+    spec = control_plane_spec(
+        {"gateway": {"values": {"name": "public", "serviceAccount": {"name": "edge"}, "labels": {"istio": "pub"}}}}
+    )
+    gateway = next(m for m in spec.resources if m["kind"] == "Gateway")
+    assert gateway["spec"]["selector"] == {"istio": "pub"}
+    assert (spec.gateway_namespace, spec.gateway_service_account) == ("istio-ingress", "edge")
+
+
+def test_the_control_plane_namespace_and_domains_flow_to_istiod():
+    spec = control_plane_spec(
+        {"namespace": "mesh-system", "trust_domain": "corp.example", "cluster_domain": "k8s.corp"}
+    )
+    values = release(spec, "istiod").values
+    assert values["global"]["istioNamespace"] == "mesh-system"
+    assert values["meshConfig"]["trustDomain"] == "corp.example"
+    assert values["global"]["proxy"]["clusterDomain"] == "k8s.corp"

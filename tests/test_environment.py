@@ -40,8 +40,9 @@ def test_each_service_admits_exactly_its_declared_callers_and_the_entry_the_gate
 
 def test_each_proxy_reaches_only_what_its_service_calls():
     services = plan().service_args
-    assert services["product"]["egress_hosts"] == ["shop-dev/review.shop-dev.svc.cluster.local"]
-    assert services["rating"]["egress_hosts"] == []
+    collector = "*/otel-collector.observability.svc.cluster.local"
+    assert services["product"]["egress_hosts"] == [collector, "shop-dev/review.shop-dev.svc.cluster.local"]
+    assert services["rating"]["egress_hosts"] == [collector]
     assert "egress_hosts" not in plan(limit_egress=False).service_args["product"]
 
 

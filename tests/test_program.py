@@ -15,7 +15,7 @@ def test_the_entry_point_builds_the_dev_stack_and_exports_its_outputs():
     result = run(lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py")) and {}, stack_config("dev"), "dev")
     assert len(result.find("Deployment")) == 3
     assert result.outputs["services"]["product"] == "product.shop-dev.svc.cluster.local:8080"
-    assert result.outputs["istio_version"] == "1.30.3" and result.outputs["istio_status"] == "deployed"
+    assert result.outputs["istio_version"] == "1.30.5" and result.outputs["istio_status"] == "deployed"
     assert result.outputs["namespaces"] == ["shop-dev"]
 
 

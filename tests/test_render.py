@@ -25,7 +25,7 @@ def test_a_rendered_helm_release_carries_chart_repository_version_and_values(sta
         "# Pulumi resource kubernetes:helm.sh/v3:Release 'istio-istiod' in component 'istio'\n# depends on: istio-base"
     )
     doc = yaml.safe_load(text)
-    assert doc["chart"] == "istiod" and doc["version"] == "1.30.3"
+    assert doc["chart"] == "istiod" and doc["version"] == "1.30.5"
     assert doc["repositoryOpts"] == {"repo": "https://istio-release.storage.googleapis.com/charts"}
     assert doc["values"]["base"]["validationFailurePolicy"] == "Fail"
 

@@ -18,7 +18,7 @@ def planned_codes(config: dict[str, str]) -> set[str]:
     """Warnings of the analysis the program runs before registering."""
     raw = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith(f"{P}:")}
     cfg = load(raw)
-    return {f.code for f in preflight(plan_environment(cfg).manifests(), cfg.declared_calls)}
+    return {f.code for f in preflight(plan_environment(cfg).inventory(), cfg.declared_calls)}
 
 
 def preview_warnings(config: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> list[str]:

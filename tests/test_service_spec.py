@@ -297,3 +297,51 @@ def _leaves(value):
             yield from _leaves(item)
     else:
         yield value
+
+
+def test_the_cluster_facts_come_from_the_arguments_root_namespace_trust_and_cluster_domain():
+    spec = mesh_service_spec(
+        "review",
+        service_args(
+            egress_hosts=["shop/product.shop.svc.k8s.corp"],
+            allowed_callers=[{"namespace": "shop", "service_account": "product"}],
+            root_namespace="mesh-system",
+            trust_domain="corp.example",
+            cluster_domain="k8s.corp",
+        ),
+    )
+    assert one(spec, "Sidecar")["spec"]["egress"] == [{"hosts": ["mesh-system/*", "shop/product.shop.svc.k8s.corp"]}]
+    principals = one(spec, "AuthorizationPolicy")["spec"]["rules"][0]["from"][0]["source"]["principals"]
+    assert principals == ["corp.example/ns/shop/sa/product"]
+    assert spec.host == "review.shop.svc.k8s.corp"
+    assert one(spec, "DestinationRule")["spec"]["host"] == "review.shop.svc.k8s.corp"
+
+
+def test_the_part_of_label_is_an_argument_and_absent_by_default():
+    plain_spec = mesh_service_spec("review", service_args())
+    assert all("app.kubernetes.io/part-of" not in m["metadata"]["labels"] for m in plain_spec.workloads)
+    labelled = mesh_service_spec("review", service_args(part_of="shop"))
+    assert {m["metadata"]["labels"]["app.kubernetes.io/part-of"] for m in labelled.workloads} == {"shop"}
+
+
+def test_injected_by_becomes_a_pod_template_annotation_only_when_given():
+    template = one(mesh_service_spec("review", service_args(injected_by="1-30-5/1.30.5")), "Deployment")["spec"][
+        "template"
+    ]
+    assert template["metadata"]["annotations"]["istio-mesh/injected-by"] == "1-30-5/1.30.5"
+    bare = one(mesh_service_spec("review", service_args()), "Deployment")["spec"]["template"]
+    assert "istio-mesh/injected-by" not in bare["metadata"]["annotations"]
+
+
+def test_bad_cluster_facts_are_refused_at_their_keys():
+    with pytest.raises(ArgsError) as err:
+        mesh_service_spec(
+            "review",
+            service_args(root_namespace="Mesh", trust_domain="bad domain", part_of="-x", injected_by=" "),
+        )
+    assert {p.path for p in err.value.problems} == {
+        "args.root_namespace",
+        "args.trust_domain",
+        "args.part_of",
+        "args.injected_by",
+    }

@@ -50,7 +50,7 @@ def test_prod_has_a_protected_highly_available_control_plane_and_https(stacks):
     prod = stacks["prod"]
     releases = {object_name(r): r for r in prod.find("Release")}
     assert all(r.protect for r in releases.values())
-    assert releases["istio-base"].retain_on_delete
+    assert not any(r.retain_on_delete for r in releases.values())
     assert releases["istiod"].inputs["values"]["pilot"]["replicaCount"] == 3
     gateway = manifest(prod, "Gateway", "istio-ingress")["spec"]
     assert gateway["servers"][1]["tls"]["credentialName"] == "shop-example-com-tls"
@@ -128,7 +128,9 @@ def test_registry_only_stacks_reach_their_external_api_through_a_service_entry(s
 def test_telemetry_logs_access_and_samples_traces_per_stack(stacks, stack):
     (telemetry,) = stacks[stack].find("Telemetry")
     expected = {"dev": 100, "staging": 10, "prod": 1}[stack]
-    assert telemetry.inputs["spec"]["tracing"] == [{"randomSamplingPercentage": expected}]
+    assert telemetry.inputs["spec"]["tracing"] == [
+        {"providers": [{"name": "mesh-tracing"}], "randomSamplingPercentage": expected}
+    ]
     assert telemetry.inputs["spec"]["accessLogging"] == [{"providers": [{"name": "envoy"}]}]
     (istiod,) = stacks[stack].find("Release", "istiod")
     assert istiod.inputs["values"]["meshConfig"]["enablePrometheusMerge"] is True

@@ -38,8 +38,11 @@ from istio_mesh.args import (
     ProxyArgs,
     ResourcesArgs,
     RetryArgs,
+    RevisionArgs,
     RouteArgs,
     StringMatchArgs,
+    TracingArgs,
+    TracingProvider,
     TrafficPolicyArgs,
     VersionArgs,
 )
@@ -52,7 +55,7 @@ from istio_mesh.registration import child_name, pulumi_type
 from istio_mesh.service_spec import ServiceSpec, mesh_service_spec, principal, service_host
 from istio_mesh.validation import ArgsError, Problem
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "ArgsError",
@@ -89,9 +92,12 @@ __all__ = [
     "ReleaseSpec",
     "ResourcesArgs",
     "RetryArgs",
+    "RevisionArgs",
     "RouteArgs",
     "ServiceSpec",
     "StringMatchArgs",
+    "TracingArgs",
+    "TracingProvider",
     "TrafficPolicyArgs",
     "VersionArgs",
     "child_name",

@@ -88,6 +88,41 @@ class ExternalProtocol(StrEnum):
     """Opaque TCP."""
 
 
+class TracingProvider(StrEnum):
+    """Where proxies send their spans."""
+
+    OPENTELEMETRY = "opentelemetry"
+    """An OpenTelemetry collector over OTLP/gRPC."""
+    ZIPKIN = "zipkin"
+    """A Zipkin-compatible collector (Zipkin, Jaeger's Zipkin port)."""
+
+
+class TracingArgs(TypedDict):
+    """A tracing provider: an `extensionProviders` entry in istiod's mesh config,
+    named by the mesh-wide Telemetry."""
+
+    provider: TracingProvider
+    """Protocol of the collector."""
+    service: str
+    """Host of the collector, such as "otel-collector.observability.svc.cluster.local":
+    a Service's fully qualified name or a ServiceEntry host. Proxies' Sidecars are
+    opened to it."""
+    port: NotRequired[int]
+    """Port of the collector. Default: 4317 for OpenTelemetry (OTLP/gRPC), 9411 for
+    Zipkin, their conventional ports."""
+
+
+class RevisionArgs(TypedDict):
+    """One istiod revision: its own Helm release `istiod-<name>` at its own version."""
+
+    name: str
+    """Revision name, a DNS label such as "1-30-5": the suffix of istiod's
+    Deployment, Service and webhooks."""
+    version: NotRequired[str]
+    """istiod chart version of this revision. Default: the control plane's
+    `version`, which must not be older (base carries the CRDs of every revision)."""
+
+
 class ResourcesArgs(TypedDict, total=False):
     """CPU and memory of one container, as Kubernetes quantities."""
 
@@ -132,15 +167,24 @@ class GatewayArgs(TypedDict, total=False):
     """Name of a Kubernetes TLS secret in the gateway namespace. When set, the
     Gateway serves HTTPS on 443 with it and redirects port 80. Default: unset
     (HTTP only)."""
+    revision: str
+    """Revision tag or revision whose istiod injects the gateway pods. Default: the
+    control plane's `revision`; required with `revisions`. Moving it (or the tag it
+    names) restarts the gateway pods."""
     values: dict[str, Any]
-    """Helm values deep-merged over the ones derived from the fields above."""
+    """Helm values deep-merged over the ones derived from the fields above. The
+    gateway's service account and `istio` label are read from the merged values,
+    so the Gateway resource and the entry service's policy follow them."""
 
 
 class IstioControlPlaneArgs(TypedDict, total=False):
     """Inputs of IstioControlPlane. Every field is optional."""
 
     version: str
-    """Istio chart version, one for all releases. Default: "1.30.3"."""
+    """Istio chart version of base, the gateway and (without `revisions`) istiod.
+    Default: "1.30.5", the newest known patch (1.30.4 fixed Envoy CVEs and
+    AuthorizationPolicy bypasses). Changing it upgrades in place; workloads restart
+    after istiod to pick up the new proxy."""
     repository: str
     """Chart repository: an https URL or an `oci://` registry. Default:
     "https://istio-release.storage.googleapis.com/charts", Istio's official one."""
@@ -148,8 +192,21 @@ class IstioControlPlaneArgs(TypedDict, total=False):
     """Namespace of istiod and the base release, created by the component.
     Default: "istio-system"."""
     revision: str
-    """Control plane revision, for canary upgrades. Default: "" (the default
-    revision, selected by the `istio-injection=enabled` namespace label)."""
+    """Revision of the single istiod release (in-place upgrades). Default: "" (the
+    default revision, selected by the `istio-injection=enabled` namespace label).
+    Changing it on a running stack replaces istiod in one step: use `revisions`
+    for a canary upgrade instead. Not with `revisions`."""
+    revisions: list[RevisionArgs]
+    """istiod revisions side by side, for canary upgrades: a release `istiod-<name>`
+    each, upgraded in list order (oldest first), so that a tag moves down the list
+    in one `pulumi up`. The first is the default revision: it validates Istio
+    resources. At most one minor version apart. Default: unset (one istiod,
+    see `revision`)."""
+    tags: dict[str, str]
+    """Revision tags: tag name to the revision it points at. Namespaces and the
+    gateway select a tag; moving it moves them, and restarts their pods. The
+    istiod chart of the revision renders the tag's injection webhook. Default:
+    none."""
     istiod: IstiodArgs
     """istiod's size. Default: one pod with the chart's resources."""
     access_log: bool
@@ -160,15 +217,32 @@ class IstioControlPlaneArgs(TypedDict, total=False):
     """Mesh-wide PeerAuthentication mode. Default: STRICT, so no workload
     accepts plain text unless a stack asks for PERMISSIVE."""
     tracing_sampling_percent: float
-    """Share of requests traced, 0 to 100. Default: 1."""
+    """Share of requests traced, 0 to 100. Default: 1 with `tracing`; without
+    `tracing` no trace is taken, and a value above 0 is refused (Istio would
+    silently trace nothing)."""
+    tracing: TracingArgs
+    """Where traces go. Default: unset (no tracing: Istio ships no default tracing
+    provider). Prometheus metrics are unaffected either way."""
+    trust_domain: str
+    """SPIFFE trust domain of workload identities. Default: "cluster.local",
+    Istio's default."""
+    cluster_domain: str
+    """DNS domain of the cluster's Services. Default: "cluster.local",
+    Kubernetes' default."""
+    jwks_blocked_cidrs: list[str]
+    """Address ranges istiod refuses to fetch JWKS from (its
+    BLOCKED_CIDRS_IN_JWKS_URIS), so that a RequestAuthentication cannot make it
+    call internal services. Default: the private, loopback, link-local (cloud
+    metadata) and shared address ranges of IPv4 and IPv6; [] turns it off."""
     gateway: GatewayArgs
     """An ingress gateway. Default: unset (no gateway)."""
     timeout_seconds: int
     """How long each Helm release may take to become ready. Default: 600."""
     protect: bool
-    """Protect the releases from deletion, and keep the CRDs and the mesh-wide
-    policies in the cluster when the stack lets go of them. Default: false; set
-    it in production."""
+    """Protect the releases from deletion, and keep the mesh-wide policies in the
+    cluster when the stack lets go of them. Default: false; set it in production.
+    Releases are never retained on delete: a destroy uninstalls them (the CRDs
+    stay by the base chart's own resource policy)."""
     base_values: dict[str, Any]
     """Helm values deep-merged over the `base` chart's derived values."""
     istiod_values: dict[str, Any]
@@ -472,8 +546,25 @@ class MeshServiceArgs(TypedDict):
     egress_hosts: NotRequired[list[str]]
     """Hosts the proxy needs to know, as "<namespace>/<host>" ("*/<host>" for
     external ones). When set, a Sidecar resource limits the proxy's configuration
-    to them and istio-system, which cuts proxy memory in large meshes. Default:
-    unset (the proxy knows the whole mesh)."""
+    to them and the control plane's root namespace, which cuts proxy memory in
+    large meshes. Default: unset (the proxy knows the whole mesh)."""
+    root_namespace: NotRequired[str]
+    """The control plane's root namespace, always reachable through the Sidecar.
+    Default: "istio-system"."""
+    trust_domain: NotRequired[str]
+    """Trust domain of the callers' identities in the ALLOW policy. Default:
+    "cluster.local", Istio's default."""
+    cluster_domain: NotRequired[str]
+    """DNS domain of the cluster, in the Service's host name. Default:
+    "cluster.local", Kubernetes' default."""
+    part_of: NotRequired[str]
+    """Value of the `app.kubernetes.io/part-of` label on every object. Default:
+    unset (no such label)."""
+    injected_by: NotRequired[str]
+    """The control plane revision and version that inject the sidecars, such as
+    "1-30-5/1.30.5", as the pod-template annotation `istio-mesh/injected-by`:
+    when it changes, the pods restart and get their proxy from it. Default:
+    unset (no annotation; pods keep their proxy until restarted)."""
 
 
 class MeshNamespaceArgs(TypedDict, total=False):
@@ -482,8 +573,9 @@ class MeshNamespaceArgs(TypedDict, total=False):
     namespace_name: str
     """Kubernetes name. Default: the component's name."""
     revision: str
-    """Control plane revision that injects its pods. Default: "" (the default
-    revision, through `istio-injection=enabled`)."""
+    """Control plane revision, or revision tag, that injects its pods (the
+    `istio.io/rev` label). Default: "" (the default revision, through
+    `istio-injection=enabled`)."""
     default_deny: bool
     """Add an allow-nothing AuthorizationPolicy, so that only what a service's
     own policy allows gets through. Default: true (zero trust)."""

@@ -38,7 +38,7 @@ class IstioControlPlane(pulumi.ComponentResource):
     base_status: pulumi.Output[str]
     """Helm status of the base release."""
     istiod_status: pulumi.Output[str]
-    """Helm status of the istiod release."""
+    """Helm status of the (first, default) istiod release."""
     gateway_status: pulumi.Output[str]
     """Helm status of the gateway release, "" without one."""
 
@@ -58,7 +58,9 @@ class IstioControlPlane(pulumi.ComponentResource):
         super().__init__("istio-mesh:index:IstioControlPlane", name, {}, opts)
         namespaces = {}
         for manifest in spec.namespaces:
-            ns_opts = pulumi.ResourceOptions(parent=self, retain_on_delete=spec.protect)
+            # Not retained: a namespace left behind by a destroy would make the next
+            # `pulumi up` fail on "already exists".
+            ns_opts = pulumi.ResourceOptions(parent=self)
             namespaces[manifest["metadata"]["name"]] = register(name, manifest, ns_opts)
         releases: dict[str, k8s.helm.v3.Release] = {}
         for rel in spec.releases:
@@ -82,11 +84,13 @@ class IstioControlPlane(pulumi.ComponentResource):
                 timeout=rel.timeout,
                 opts=release_opts,
             )
-        self.ready: list[pulumi.Resource] = [releases["base"], releases["istiod"]]
+        self.ready: list[pulumi.Resource] = [releases["base"], *(releases[key] for key in spec.istiod_keys)]
         """What custom resources and workloads must wait for: the CRDs, then the
         validating and injecting webhooks."""
         self.releases = releases
         for manifest in spec.resources:
+            # Retained when protected: a policy the stack lets go of (a rename, say) is
+            # not deleted, so STRICT mTLS never lapses; a destroy removes it with its namespace.
             cr_opts = pulumi.ResourceOptions(parent=self, depends_on=self.ready, retain_on_delete=spec.protect)
             register(name, manifest, cr_opts)
         self.namespace = pulumi.Output.from_input(spec.namespace)
@@ -95,7 +99,7 @@ class IstioControlPlane(pulumi.ComponentResource):
         self.injection_labels = pulumi.Output.from_input(spec.injection_labels)
         self.gateway = pulumi.Output.from_input(spec.gateway_ref)
         self.base_status = _status(releases["base"])
-        self.istiod_status = _status(releases["istiod"])
+        self.istiod_status = _status(releases[spec.istiod_keys[0]])
         self.gateway_status = _status(releases["gateway"]) if "gateway" in releases else pulumi.Output.from_input("")
         self.register_outputs(
             {

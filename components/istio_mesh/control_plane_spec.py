@@ -1,7 +1,7 @@
 """What IstioControlPlane registers, as plain data: pure, no Pulumi."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from istio_mesh import defaults as d
@@ -48,6 +48,27 @@ class ControlPlaneSpec:
     gateway_ref: str = ""
     """The Gateway as ``<namespace>/<name>``; empty without a gateway."""
     protect: bool = False
+    revisions: dict[str, str] = field(default_factory=dict)
+    """istiod revisions ("" for the default one) to their chart versions, oldest first."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Revision tags to the revisions they point at."""
+    istiod_keys: tuple[str, ...] = ("istiod",)
+    """Keys of the istiod releases, in order."""
+    trust_domain: str = d.TRUST_DOMAIN
+    cluster_domain: str = d.CLUSTER_DOMAIN
+    gateway_namespace: str = ""
+    gateway_service_account: str = ""
+    """The gateway pods' ServiceAccount, as the gateway chart derives it; empty without a gateway."""
+
+    def resolve(self, ref: str) -> str:
+        """The revision a revision or tag names ("" selects the default revision)."""
+        return self.tags.get(ref, ref)
+
+    def injected_by(self, ref: str) -> str:
+        """``<revision>/<version>`` of what injects pods that select ``ref`` (a tag
+        or revision): the pod-template annotation that restarts them when it changes."""
+        revision = self.resolve(ref)
+        return f"{revision or 'default'}/{self.revisions.get(revision, self.version)}"
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -83,6 +104,70 @@ def _chart(repository: str, chart: str) -> tuple[str, str | None]:
     return chart, repository
 
 
+@dataclass(frozen=True)
+class GatewayIdentity:
+    """Who the gateway chart's pods are, as its templates derive it from the values."""
+
+    name: str
+    """The chart's ``gateway.name``: value ``name``, else the release name."""
+    service_account: str
+    """Their ServiceAccount: their mTLS identity."""
+    selector: dict[str, str]
+    """The ``istio`` label every one of them carries, which a Gateway selects."""
+
+
+def gateway_identity(release: str, values: Mapping[str, Any]) -> GatewayIdentity:
+    """The gateway pods' identity, as the gateway chart's ``_helpers.tpl`` derives it
+    from the merged values (``name``, ``serviceAccount.create``/``name``,
+    ``labels.istio``) over the chart's defaults (create a ServiceAccount named after
+    the release; label ``istio: <name without 'istio-'>``)."""
+    name = str(values.get("name") or release)
+    account = values.get("serviceAccount") or {}
+    if account.get("create", True):
+        service_account = str(account.get("name") or name)
+    else:
+        service_account = str(account.get("name") or "default")
+    labels = values.get("labels") or {}
+    istio = str(labels.get("istio") or name.removeprefix("istio-"))
+    return GatewayIdentity(name, service_account, {"istio": istio})
+
+
+def _mesh_config(args: Mapping[str, Any], trust_domain: str) -> dict[str, Any]:
+    mesh_config: dict[str, Any] = {
+        "accessLogFile": "/dev/stdout" if args.get("access_log", True) else "",
+        "outboundTrafficPolicy": {"mode": args.get("outbound_traffic_policy", "ALLOW_ANY")},
+        "enablePrometheusMerge": True,
+        "trustDomain": trust_domain,
+        # Apps start after their proxy, so their first calls do not fail.
+        "defaultConfig": {"holdApplicationUntilProxyStarts": True},
+    }
+    if "tracing" in args:
+        # Only an extension provider: `defaultProviders` stays the chart's
+        # (`metrics: [prometheus]`), so Prometheus metrics keep working; the
+        # Telemetry names this provider for tracing.
+        mesh_config["extensionProviders"] = [tracing_provider(args["tracing"])]
+    return mesh_config
+
+
+def tracing_provider(tracing: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``meshConfig.extensionProviders`` entry of TracingArgs."""
+    kind = tracing["provider"]
+    port = tracing.get("port", d.TRACING_PORTS[kind])
+    return {"name": d.TRACING_PROVIDER, kind: {"service": tracing["service"], "port": port}}
+
+
+def _merge_providers(derived: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` deep-merged into istiod's ``derived`` values, except that the mesh
+    config's ``extensionProviders`` merge by name: a list would otherwise replace ours."""
+    merged = deep_merge(derived, over)
+    theirs = ((over.get("meshConfig") or {}).get("extensionProviders")) or []
+    ours = (derived.get("meshConfig") or {}).get("extensionProviders") or []
+    if theirs and ours:
+        named = {p.get("name") for p in theirs if isinstance(p, Mapping)}
+        merged["meshConfig"]["extensionProviders"] = [p for p in ours if p["name"] not in named] + list(theirs)
+    return merged
+
+
 def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPlaneSpec:
     """The control plane for validated or raw args; raises ArgsError listing every problem."""
     raise_if(control_plane_problems(args, path), "IstioControlPlane arguments")
@@ -90,9 +175,20 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     version = args.get("version", d.ISTIO_VERSION)
     repository = args.get("repository", d.CHART_REPOSITORY)
     namespace = args.get("namespace", d.ISTIO_NAMESPACE)
-    revision = args.get("revision", "")
     protect = args.get("protect", False)
     timeout = args.get("timeout_seconds", d.HELM_TIMEOUT_SECONDS)
+    trust_domain = args.get("trust_domain", d.TRUST_DOMAIN)
+    cluster_domain = args.get("cluster_domain", d.CLUSTER_DOMAIN)
+    tags: dict[str, str] = dict(args.get("tags", {}))
+    # Canary: one istiod per declared revision; in place: one istiod, `revision`.
+    canary = "revisions" in args
+    revisions = (
+        {r["name"]: r.get("version", version) for r in args["revisions"]}
+        if canary
+        else {args.get("revision", ""): version}
+    )
+    # The default revision validates Istio resources (base's default validator).
+    default_revision = next(iter(revisions))
     istiod = args.get("istiod", {})
     replicas = istiod.get("replicas", 1)
     resources = {**d.ISTIOD_RESOURCES, **istiod.get("resources", {})}
@@ -101,7 +197,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     fail_closed = {"base": {"validationFailurePolicy": "Fail"}}
     global_values = {"global": {"istioNamespace": namespace}}
     base_values = deep_merge(
-        {**fail_closed, **global_values, **({"defaultRevision": revision} if revision else {})},
+        {**fail_closed, **global_values, **({"defaultRevision": default_revision} if default_revision else {})},
         args.get("base_values", {}),
     )
     pilot: dict[str, Any] = {
@@ -111,45 +207,70 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     }
     if "autoscale_max" in istiod:
         pilot |= {"autoscaleMin": replicas, "autoscaleMax": istiod["autoscale_max"]}
-    mesh_config: dict[str, Any] = {
-        "accessLogFile": "/dev/stdout" if args.get("access_log", True) else "",
-        "outboundTrafficPolicy": {"mode": args.get("outbound_traffic_policy", "ALLOW_ANY")},
-        "enablePrometheusMerge": True,
-        # Apps start after their proxy, so their first calls do not fail.
-        "defaultConfig": {"holdApplicationUntilProxyStarts": True},
-    }
-    istiod_values = deep_merge(
-        {
-            **fail_closed,
-            # Explicit, so that several istiod pods are never drained at once.
-            "global": {**global_values["global"], "defaultPodDisruptionBudget": {"enabled": True}},
-            **({"revision": revision} if revision else {}),
-            "pilot": pilot,
-            "meshConfig": mesh_config,
-        },
-        args.get("istiod_values", {}),
-    )
+    cidrs = args.get("jwks_blocked_cidrs", d.JWKS_BLOCKED_CIDRS)
+    if cidrs:
+        # RequestAuthentications name JWKS URIs that istiod fetches: never internal ones.
+        pilot["env"] = {"BLOCKED_CIDRS_IN_JWKS_URIS": ",".join(cidrs)}
     chart_base, repo = _chart(repository, "base")
     chart_istiod, _ = _chart(repository, "istiod")
     releases = [
+        # Never retained on delete: a destroy must uninstall base, or its
+        # fail-closed validating webhook stays and the next install finds the name taken.
         ReleaseSpec(
-            "base", "istio-base", chart_base, repo, version, namespace, base_values, (), protect, protect, timeout
-        ),
-        ReleaseSpec(
-            "istiod",
-            "istiod",
-            chart_istiod,
-            repo,
-            version,
-            namespace,
-            istiod_values,
-            ("base",),
-            protect,
-            False,
-            timeout,
-        ),
+            "base", "istio-base", chart_base, repo, version, namespace, base_values, (), protect, False, timeout
+        )
     ]
+    after = "base"
+    istiod_keys: list[str] = []
+    for rev, rev_version in revisions.items():
+        key = f"istiod-{rev}" if canary else "istiod"
+        values = _merge_providers(
+            {
+                **fail_closed,
+                # Explicit, so that several istiod pods are never drained at once.
+                "global": {
+                    **global_values["global"],
+                    "defaultPodDisruptionBudget": {"enabled": True},
+                    "proxy": {"clusterDomain": cluster_domain},
+                },
+                **({"revision": rev} if rev else {}),
+                # The chart's revision-tags template renders each tag's injection webhook.
+                **({"revisionTags": sorted(t for t, r in tags.items() if r == rev)} if tags else {}),
+                "pilot": pilot,
+                "meshConfig": _mesh_config(args, trust_domain),
+            },
+            args.get("istiod_values", {}),
+        )
+        releases.append(
+            ReleaseSpec(
+                key,
+                key,
+                chart_istiod,
+                repo,
+                rev_version,
+                namespace,
+                values,
+                # In list order: a tag leaves the older revision before the newer takes it,
+                # as Helm refuses a webhook another release owns.
+                (after,),
+                protect,
+                False,
+                timeout,
+            )
+        )
+        istiod_keys.append(key)
+        after = key
     namespaces = [_namespace(namespace)]
+    telemetry: dict[str, Any] = {}
+    if args.get("access_log", True):
+        telemetry["accessLogging"] = [{"providers": [{"name": "envoy"}]}]
+    if "tracing" in args:
+        telemetry["tracing"] = [
+            {
+                "providers": [{"name": d.TRACING_PROVIDER}],
+                "randomSamplingPercentage": float(args.get("tracing_sampling_percent", d.TRACING_SAMPLING_PERCENT)),
+            }
+        ]
     resources_out = [
         _manifest(
             "security.istio.io/v1",
@@ -158,68 +279,67 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
             namespace,
             {"mtls": {"mode": args.get("mtls_mode", "STRICT")}},
         ),
-        _manifest(
-            "telemetry.istio.io/v1",
-            "Telemetry",
-            "mesh-default",
-            namespace,
-            {
-                **({"accessLogging": [{"providers": [{"name": "envoy"}]}]} if args.get("access_log", True) else {}),
-                "tracing": [
-                    {
-                        "randomSamplingPercentage": float(
-                            args.get("tracing_sampling_percent", d.TRACING_SAMPLING_PERCENT)
-                        )
-                    }
-                ],
-            },
-        ),
+        _manifest("telemetry.istio.io/v1", "Telemetry", "mesh-default", namespace, telemetry),
     ]
-    gateway_ref = ""
-    if "gateway" in args:
-        gateway = args["gateway"]
-        gw_namespace = gateway.get("namespace", d.GATEWAY_NAMESPACE)
-        # The chart labels its pods for injection (gateway template); the namespace needs no label.
-        namespaces.append(_namespace(gw_namespace))
-        chart_gateway, _ = _chart(repository, "gateway")
-        gateway_values = deep_merge(
-            {
-                **({"revision": revision} if revision else {}),
-                "replicaCount": gateway.get("replicas", 1),
-                # A fixed replica count; the chart's default autoscaler would ignore it.
-                "autoscaling": {"enabled": False},
-                "service": {"type": gateway.get("service_type", "LoadBalancer")},
-                **({"podDisruptionBudget": {"minAvailable": 1}} if gateway.get("replicas", 1) > 1 else {}),
-            },
-            gateway.get("values", {}),
-        )
-        releases.append(
-            ReleaseSpec(
-                "gateway",
-                d.GATEWAY_RELEASE,
-                chart_gateway,
-                repo,
-                version,
-                gw_namespace,
-                gateway_values,
-                ("istiod",),
-                protect,
-                False,
-                timeout,
-            )
-        )
-        resources_out.append(_gateway(gateway, gw_namespace))
-        gateway_ref = f"{gw_namespace}/{d.GATEWAY_RELEASE}"
-    return ControlPlaneSpec(
+    spec = ControlPlaneSpec(
         version=version,
-        revision=revision,
+        revision=args.get("revision", ""),
         namespace=namespace,
-        injection_labels=injection_labels(revision),
+        injection_labels=injection_labels(args.get("revision", "")),
         namespaces=namespaces,
         releases=releases,
         resources=resources_out,
-        gateway_ref=gateway_ref,
         protect=protect,
+        revisions=revisions,
+        tags=tags,
+        istiod_keys=tuple(istiod_keys),
+        trust_domain=trust_domain,
+        cluster_domain=cluster_domain,
+    )
+    if "gateway" not in args:
+        return spec
+    gateway = args["gateway"]
+    gw_namespace = gateway.get("namespace", d.GATEWAY_NAMESPACE)
+    # The chart labels its pods for injection (gateway template); the namespace needs no label.
+    namespaces.append(_namespace(gw_namespace))
+    chart_gateway, _ = _chart(repository, "gateway")
+    gw_revision = gateway.get("revision", spec.revision)
+    gateway_values = deep_merge(
+        {
+            **({"revision": gw_revision} if gw_revision else {}),
+            "replicaCount": gateway.get("replicas", 1),
+            # A fixed replica count; the chart's default autoscaler would ignore it.
+            "autoscaling": {"enabled": False},
+            "service": {"type": gateway.get("service_type", "LoadBalancer")},
+            **({"podDisruptionBudget": {"minAvailable": 1}} if gateway.get("replicas", 1) > 1 else {}),
+            # Merged over the chart's own pod annotations (Prometheus): moving the
+            # gateway's tag or upgrading its revision rolls its pods.
+            "podAnnotations": {d.INJECTED_BY_ANNOTATION: spec.injected_by(gw_revision)},
+        },
+        gateway.get("values", {}),
+    )
+    releases.append(
+        ReleaseSpec(
+            "gateway",
+            d.GATEWAY_RELEASE,
+            chart_gateway,
+            repo,
+            version,
+            gw_namespace,
+            gateway_values,
+            tuple(istiod_keys),
+            protect,
+            False,
+            timeout,
+        )
+    )
+    identity = gateway_identity(d.GATEWAY_RELEASE, gateway_values)
+    resources_out.append(_gateway(gateway, gw_namespace, identity.selector))
+    return replace(
+        spec,
+        gateway_ref=f"{gw_namespace}/{d.GATEWAY_RELEASE}",
+        gateway_namespace=gw_namespace,
+        gateway_service_account=identity.service_account,
     )
 
 
@@ -239,7 +359,7 @@ def _manifest(api_version: str, kind: str, name: str, namespace: str, spec: Mapp
     }
 
 
-def _gateway(gateway: Mapping[str, Any], namespace: str) -> Manifest:
+def _gateway(gateway: Mapping[str, Any], namespace: str, selector: Mapping[str, str]) -> Manifest:
     hosts = gateway.get("hosts", ["*"])
     http: dict[str, Any] = {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": hosts}
     servers = [http]
@@ -257,5 +377,5 @@ def _gateway(gateway: Mapping[str, Any], namespace: str) -> Manifest:
         "Gateway",
         d.GATEWAY_RELEASE,
         namespace,
-        {"selector": dict(d.GATEWAY_SELECTOR), "servers": servers},
+        {"selector": dict(selector), "servers": servers},
     )

@@ -3,8 +3,10 @@
 The docstrings in ``istio_mesh.args`` quote these values; a test keeps them in step.
 """
 
-ISTIO_VERSION = "1.30.3"
-"""The chart version the project is tested against (its CRDs validate our output)."""
+ISTIO_VERSION = "1.30.5"
+"""The newest known patch release (``istio_mesh.releases``): 1.30.4 fixed Envoy CVEs
+and AuthorizationPolicy bypasses. The tests read 1.30.3's charts and CRDs, which
+1.30.4 and 1.30.5 did not change. The one place to change the default."""
 CHART_REPOSITORY = "https://istio-release.storage.googleapis.com/charts"
 """Istio's official chart repository."""
 ISTIO_NAMESPACE = "istio-system"
@@ -13,14 +15,35 @@ GATEWAY_NAMESPACE = "istio-ingress"
 """Gateway pods apart from istiod, as Istio's install guide does."""
 GATEWAY_RELEASE = "istio-ingress"
 """The gateway chart labels its pods ``istio: <release name without 'istio-'>``."""
-GATEWAY_SELECTOR = {"istio": "ingress"}
-"""The pod labels the gateway chart gives release ``istio-ingress``."""
 HELM_TIMEOUT_SECONDS = 600
 """istiod pulls images and starts webhooks: minutes on a cold cluster."""
 TRACING_SAMPLING_PERCENT = 1.0
 """Enough traces to debug, cheap at scale."""
 CLUSTER_DOMAIN = "cluster.local"
-"""Kubernetes' default DNS domain and Istio's default trust domain."""
+"""Kubernetes' default DNS domain (the istiod chart's ``global.proxy.clusterDomain``)."""
+TRUST_DOMAIN = "cluster.local"
+"""Istio's default SPIFFE trust domain (``meshConfig.trustDomain``)."""
+TRACING_PROVIDER = "mesh-tracing"
+"""Name of the tracing extension provider in istiod's mesh config, as the Telemetry names it."""
+TRACING_PORTS = {"opentelemetry": 4317, "zipkin": 9411}
+"""Conventional collector ports: OTLP over gRPC, and Zipkin's HTTP API."""
+JWKS_BLOCKED_CIDRS = [
+    "127.0.0.0/8",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "169.254.0.0/16",
+    "100.64.0.0/10",
+    "::1/128",
+    "fc00::/7",
+    "fe80::/10",
+]
+"""Loopback, private, link-local (cloud metadata endpoints) and shared ranges:
+a JWKS URI never needs them, and an attacker who can write a RequestAuthentication
+could otherwise make istiod call internal services."""
+INJECTED_BY_ANNOTATION = "istio-mesh/injected-by"
+"""Pod-template annotation naming the revision and version that inject the pod:
+when it changes, Kubernetes rolls the pods, which then get the new proxy."""
 
 APP_RESOURCES = {"cpu_request": "100m", "memory_request": "128Mi", "cpu_limit": "500m", "memory_limit": "256Mi"}
 """Small but bounded: every container has requests and limits."""

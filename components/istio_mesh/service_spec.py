@@ -34,14 +34,14 @@ class ServiceSpec:
     """Istio custom resources (read-only)."""
 
 
-def service_host(name: str, namespace: str) -> str:
+def service_host(name: str, namespace: str, cluster_domain: str = d.CLUSTER_DOMAIN) -> str:
     """A Service's fully qualified name, unambiguous from any namespace."""
-    return f"{name}.{namespace}.svc.{d.CLUSTER_DOMAIN}"
+    return f"{name}.{namespace}.svc.{cluster_domain}"
 
 
-def principal(namespace: str, service_account: str) -> str:
+def principal(namespace: str, service_account: str, trust_domain: str = d.TRUST_DOMAIN) -> str:
     """The mTLS identity Istio gives a workload's ServiceAccount."""
-    return f"{d.CLUSTER_DOMAIN}/ns/{namespace}/sa/{service_account}"
+    return f"{trust_domain}/ns/{namespace}/sa/{service_account}"
 
 
 def _meta(name: str, namespace: str, labels: Mapping[str, str]) -> dict[str, Any]:
@@ -61,8 +61,10 @@ def _build(name: str, args: Mapping[str, Any]) -> ServiceSpec:
     """``args`` are valid plain data: no Enum members."""
     svc = args.get("service_name", name)
     namespace = args["namespace"]
-    host = service_host(svc, namespace)
-    labels = {"app": svc, "app.kubernetes.io/name": svc, "app.kubernetes.io/part-of": "service-mesh"}
+    host = service_host(svc, namespace, args.get("cluster_domain", d.CLUSTER_DOMAIN))
+    labels = {"app": svc, "app.kubernetes.io/name": svc}
+    if "part_of" in args:
+        labels["app.kubernetes.io/part-of"] = args["part_of"]
     workloads: list[Manifest] = [
         {
             "apiVersion": "v1",
@@ -91,9 +93,11 @@ def _build(name: str, args: Mapping[str, Any]) -> ServiceSpec:
         *_virtual_services(svc, namespace, host, labels, args),
     ]
     if "allowed_callers" in args:
-        istio.append(_authorization_policy(svc, namespace, labels, args["allowed_callers"]))
+        trust_domain = args.get("trust_domain", d.TRUST_DOMAIN)
+        istio.append(_authorization_policy(svc, namespace, labels, args["allowed_callers"], trust_domain))
     if "egress_hosts" in args:
-        istio.append(_sidecar(svc, namespace, labels, args["egress_hosts"]))
+        root = args.get("root_namespace", d.ISTIO_NAMESPACE)
+        istio.append(_sidecar(svc, namespace, labels, args["egress_hosts"], root))
     if "jwt" in args:
         istio += _jwt(svc, namespace, labels, args["jwt"])
     versions = tuple(v["name"] for v in args["versions"])
@@ -114,7 +118,7 @@ def _version_workloads(
         "selector": {"matchLabels": selector},
         "revisionHistoryLimit": 5,
         "template": {
-            "metadata": {"labels": pod_labels, "annotations": _proxy_annotations(args.get("proxy", {}))},
+            "metadata": {"labels": pod_labels, "annotations": _pod_annotations(args)},
             "spec": _pod_spec(svc, selector, version, args),
         },
     }
@@ -166,6 +170,14 @@ def _version_workloads(
             }
         )
     return objects
+
+
+def _pod_annotations(args: Mapping[str, Any]) -> dict[str, str]:
+    annotations = _proxy_annotations(args.get("proxy", {}))
+    if "injected_by" in args:
+        # A change rolls the pods, which the new revision then injects.
+        annotations[d.INJECTED_BY_ANNOTATION] = args["injected_by"]
+    return annotations
 
 
 def _proxy_annotations(proxy: Mapping[str, str]) -> dict[str, str]:
@@ -458,12 +470,14 @@ def _virtual_services(
 
 
 def _authorization_policy(
-    svc: str, namespace: str, labels: Mapping[str, str], callers: list[Mapping[str, Any]]
+    svc: str, namespace: str, labels: Mapping[str, str], callers: list[Mapping[str, Any]], trust_domain: str
 ) -> Manifest:
     rules = []
     for caller in sorted(callers, key=lambda c: (c["namespace"], c["service_account"])):
         rule: dict[str, Any] = {
-            "from": [{"source": {"principals": [principal(caller["namespace"], caller["service_account"])]}}]
+            "from": [
+                {"source": {"principals": [principal(caller["namespace"], caller["service_account"], trust_domain)]}}
+            ]
         }
         operation = {k: caller[k] for k in ("methods", "paths") if caller.get(k)}
         if operation:
@@ -477,8 +491,9 @@ def _authorization_policy(
     }
 
 
-def _sidecar(svc: str, namespace: str, labels: Mapping[str, str], hosts: list[str]) -> Manifest:
-    egress_hosts = sorted({*hosts, "istio-system/*"})
+def _sidecar(svc: str, namespace: str, labels: Mapping[str, str], hosts: list[str], root: str) -> Manifest:
+    # The root namespace holds the control plane (istiod) the proxy must reach.
+    egress_hosts = sorted({*hosts, f"{root}/*"})
     return {
         "apiVersion": "networking.istio.io/v1",
         "kind": "Sidecar",

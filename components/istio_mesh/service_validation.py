@@ -23,6 +23,7 @@ from istio_mesh.checks import (
     resources,
     rule,
 )
+from istio_mesh.revision_validation import domain, label_value
 from istio_mesh.shape import Problem, did_you_mean, join, shaped
 
 
@@ -104,6 +105,21 @@ def mesh_service_problems(args: Mapping[str, Any], path: str, name: str | None =
         problems += _egress_host(host, join(join(path, "egress_hosts"), i))
     if "autoscaling" in args:
         problems += _autoscaling(args, join(path, "autoscaling"))
+    problems += _cluster_facts(args, path)
+    return problems
+
+
+def _cluster_facts(args: Mapping[str, Any], path: str) -> list[Problem]:
+    problems: list[Problem] = []
+    if "root_namespace" in args:
+        problems += dns_label(args["root_namespace"], join(path, "root_namespace"), "a namespace name")
+    for key in ("trust_domain", "cluster_domain"):
+        if key in args:
+            problems += rule(domain, args[key], join(path, key))
+    if "part_of" in args:
+        problems += rule(label_value, args["part_of"], join(path, "part_of"))
+    if "injected_by" in args and not args["injected_by"].strip():
+        problems.append(Problem(join(path, "injected_by"), "must not be empty; leave it out instead"))
     return problems
 
 

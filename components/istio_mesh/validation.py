@@ -22,6 +22,12 @@ from istio_mesh.checks import (
     resources,
     rule,
 )
+from istio_mesh.revision_validation import (
+    cluster_facts_problems,
+    declared_revisions,
+    revision_problems,
+    revision_ref_problems,
+)
 from istio_mesh.service_validation import http_method, mesh_service_problems, port_name, volume_name
 from istio_mesh.shape import ArgsError, Problem, check_shape, did_you_mean, join, plain, raise_if, shaped
 
@@ -32,6 +38,7 @@ __all__ = [
     "absolute_path",
     "check_shape",
     "control_plane_problems",
+    "declared_revisions",
     "did_you_mean",
     "dns_label",
     "external_host_problems",
@@ -42,6 +49,7 @@ __all__ = [
     "plain",
     "port_name",
     "raise_if",
+    "revision_ref_problems",
     "volume_name",
 ]
 
@@ -82,10 +90,22 @@ def control_plane_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
         problems += resources(istiod["resources"], defaults.ISTIOD_RESOURCES, join(ipath, "resources"))
     if "tracing_sampling_percent" in args:
         problems += in_range(args["tracing_sampling_percent"], 0, 100, join(path, "tracing_sampling_percent"))
+    problems += cluster_facts_problems(args, path)
+    problems += revision_problems(args, path)
     if "timeout_seconds" in args:
         problems += in_range(args["timeout_seconds"], 30, 3600, join(path, "timeout_seconds"))
     if "gateway" in args:
-        problems += _gateway(args["gateway"], namespace, join(path, "gateway"))
+        gpath = join(path, "gateway")
+        problems += _gateway(args["gateway"], namespace, gpath)
+        if "revision" in args["gateway"]:
+            problems += revision_ref_problems(args, args["gateway"]["revision"], join(gpath, "revision"))
+        elif "revisions" in args:
+            problems.append(
+                Problem(
+                    join(gpath, "revision"),
+                    "required with `revisions`: the revision tag whose istiod injects the gateway pods",
+                )
+            )
     return problems
 
 

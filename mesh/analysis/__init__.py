@@ -6,8 +6,7 @@ is registered. The analysis knows nothing of Pulumi's runtime or mocks.
 """
 
 import os
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from mesh.analysis.authorization import authorization_findings
 from mesh.analysis.findings import ERROR, RULES, WARNING, Finding, finding, format_finding, ordered
@@ -17,6 +16,7 @@ from mesh.analysis.risks import risk_findings
 from mesh.analysis.routing import routing_findings
 from mesh.analysis.schemas import KUBERNETES_VERSION, schema_findings
 from mesh.analysis.uniqueness import uniqueness_findings
+from mesh.analysis.upgrades import root_namespace, upgrade_findings
 
 __all__ = [
     "ERROR",
@@ -34,17 +34,18 @@ __all__ = [
 
 
 def mesh_findings(inventory: Inventory, declared: Iterable[tuple[str, str]] | None = None) -> list[Finding]:
-    """Routing, uniqueness, risks and, given the declared calls, authorization."""
+    """Routing, uniqueness, risks, upgrades and, given the declared calls, authorization."""
     findings = routing_findings(inventory) + uniqueness_findings(inventory) + risk_findings(inventory)
+    findings += upgrade_findings(inventory)
     if declared is not None:
-        findings += authorization_findings(inventory, declared)
+        findings += authorization_findings(inventory, declared, root_namespace(inventory))
     return findings
 
 
-def preflight(manifests: Iterable[Mapping[str, Any]], declared: Iterable[tuple[str, str]]) -> list[Finding]:
-    """The mesh analysis on manifests before anything is registered (ordering aside,
-    which only registrations show)."""
-    return ordered(mesh_findings(Inventory.of_manifests(manifests), declared))
+def preflight(inventory: Inventory, declared: Iterable[tuple[str, str]]) -> list[Finding]:
+    """The mesh analysis on planned objects before anything is registered (ordering
+    aside, which only registrations show)."""
+    return ordered(mesh_findings(inventory, declared))
 
 
 def check(

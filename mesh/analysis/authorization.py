@@ -10,7 +10,7 @@ from mesh.analysis.findings import Finding, finding
 from mesh.analysis.model import Inventory
 from mesh.analysis.routing import selects
 
-_PRINCIPAL = re.compile(r"cluster\.local/ns/([^/]+)/sa/([^/]+)")
+_PRINCIPAL = re.compile(r"[^/]+/ns/([^/]+)/sa/([^/]+)")  # any trust domain
 
 
 def workload_identities(inventory: Inventory) -> dict[str, tuple[str, str, dict[str, str]]]:
@@ -134,7 +134,9 @@ def allowed(inventory: Inventory, caller: tuple[str, str], callee_app: str) -> b
     return admission(PolicyIndex.of(inventory), ns, labels).admits(caller)
 
 
-def authorization_findings(inventory: Inventory, declared: Iterable[tuple[str, str]]) -> list[Finding]:
+def authorization_findings(
+    inventory: Inventory, declared: Iterable[tuple[str, str]], root: str = "istio-system"
+) -> list[Finding]:
     """Policies that block a declared call, or admit an undeclared caller. Linear in
     workloads, policies and declared calls: no pair of workloads is enumerated."""
     identities = workload_identities(inventory)
@@ -146,7 +148,7 @@ def authorization_findings(inventory: Inventory, declared: Iterable[tuple[str, s
     findings: list[Finding] = []
     for callee, (ns, _, labels) in identities.items():
         obj = f"AuthorizationPolicy/{ns}/{callee}"
-        adm = admission(policies, ns, labels)
+        adm = admission(policies, ns, labels, root)
         for caller in sorted(callers[callee]):
             if caller in identities and not adm.admits(identities[caller][:2]):
                 findings.append(

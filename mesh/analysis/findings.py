@@ -159,6 +159,42 @@ RULES: dict[str, Rule] = {
             "a fault that aborts every request of a catch-all route: the service is down",
             "lower abort_percent, or match the fault to test traffic",
         ),
+        Rule(
+            "MESH0501",
+            WARNING,
+            "a release pins an Istio version with known security fixes in a later patch",
+            "upgrade to the newest known patch, in place or as a canary revision",
+        ),
+        Rule(
+            "MESH0502",
+            ERROR,
+            "a namespace or the gateway selects a revision or tag that no istiod provides",
+            "point it at a declared tag, or keep the revision until nothing selects it",
+        ),
+        Rule(
+            "MESH0503",
+            WARNING,
+            "a Gateway's TLS secret is not created by the stack: HTTPS fails until it exists",
+            "create the secret (cert-manager, or kubectl create secret tls)",
+        ),
+        Rule(
+            "MESH0504",
+            ERROR,
+            "a Telemetry traces through a provider no istiod declares",
+            "declare it (the control plane's `tracing`), or name a declared one",
+        ),
+        Rule(
+            "MESH0505",
+            WARNING,
+            "traces are sampled but istiod has no tracing provider: Istio traces nothing",
+            "set the control plane's `tracing`",
+        ),
+        Rule(
+            "IST0175",
+            WARNING,
+            "RequestAuthentications exist but istiod does not restrict JWKS fetches (BLOCKED_CIDRS_IN_JWKS_URIS)",
+            "keep the control plane's default `jwks_blocked_cidrs`, or set your own",
+        ),
     )
 }
 

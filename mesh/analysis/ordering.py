@@ -45,16 +45,18 @@ def ordered_after(inventory: Inventory) -> Callable[[str], set[str]]:
 def ordering_findings(inventory: Inventory) -> list[Finding]:
     """Workloads must wait for istiod (injection); custom resources for base (CRDs) and istiod (validation)."""
     releases = {object_name(r): r.urn for r in inventory.find("Release")}
-    base, istiod = releases.get("istio-base"), releases.get("istiod")
+    base = releases.get("istio-base")
+    # One istiod in place, or one per revision ("istiod-<rev>") in a canary upgrade.
+    istiods: set[str | None] = {u for n, u in releases.items() if n == "istiod" or n.startswith("istiod-")} or {None}
     after = ordered_after(inventory)
     findings = []
     for res in inventory.custom():
         deps = after(res.urn)
-        if res.kind == "Deployment" and istiod not in deps:
+        if res.kind == "Deployment" and not istiods <= deps:
             findings.append(
                 finding("MESH0101", ref(res), "", "not ordered after istiod: pods may start without a sidecar")
             )
-        if is_istio(res.inputs) and not {base, istiod} <= deps:
+        if is_istio(res.inputs) and not {base, *istiods} <= deps:
             findings.append(
                 finding(
                     "MESH0102",

@@ -16,8 +16,11 @@ def fqdn(host: str, namespace: str) -> str:
     """A host as Istio resolves it from ``namespace``."""
     if "." not in host:
         return f"{host}.{namespace}.svc.{CLUSTER_DOMAIN}"
-    if len(host.split(".")) == 2:
+    parts = host.split(".")
+    if len(parts) == 2:
         return f"{host}.svc.{CLUSTER_DOMAIN}"
+    if len(parts) > 3 and parts[2] == "svc":  # whatever the cluster's domain: compared as cluster.local
+        return ".".join(parts[:3]) + f".{CLUSTER_DOMAIN}"
     return host
 
 

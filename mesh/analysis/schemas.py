@@ -33,7 +33,8 @@ KUBERNETES_VERSION = "1.34.0"
 CRDS_ENV = "MESH_ISTIO_CRDS"
 """Environment variable naming another CRD file (for another Istio version)."""
 DEFAULT_CRDS = Path(__file__).resolve().parents[3] / "shared" / "istio" / "crd-all.gen.yaml"
-"""Istio 1.30.3's CRDs, beside the project."""
+"""Istio 1.30.3's CRDs, beside the project; 1.30.4 and 1.30.5, which the stacks pin,
+did not change them."""
 
 
 def crd_path(explicit: str | os.PathLike[str] | None = None) -> Path:
