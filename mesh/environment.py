@@ -213,7 +213,8 @@ def _service_args(
             "injected_by": cp.injected_by(namespace_args[svc.namespace]["revision"]),
         }
         # Explicit env wins over what the graph derives (check warns: MESH0405).
-        env = {**derived_env, **svc.args.get("env", {})}
+        secret = svc.args.get("secret_env", {})
+        env = {**{k: v for k, v in derived_env.items() if k not in secret}, **svc.args.get("env", {})}
         if env:
             args["env"] = env
         svc_callers = list(callers[svc.name])

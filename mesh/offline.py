@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from google.protobuf import json_format
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
@@ -20,7 +21,7 @@ from mesh.analysis.model import HELM_RELEASE, Inventory, Resource, object_name
 from mesh.config import PROJECT, load
 from mesh.environment import plan_environment
 from mesh.program import analyse, build, read_config
-from mesh.stackfile import PROJECT_DIR, StackFileError, stack_config
+from mesh.stackfile import PROJECT_DIR, SECRET_PLACEHOLDER, StackFileError, secret_leaves, stack_config
 
 __all__ = [
     "HELM_RELEASE",
@@ -43,11 +44,35 @@ class OfflineRun(Inventory):
     outputs: dict[str, Any] = field(default_factory=dict)
     declared_calls: set[tuple[str, str]] | None = None
     """(caller, callee) pairs the stack config declares, when run from a stack."""
+    wire: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Each registration's inputs as Pulumi serialized them for the engine, by URN:
+    secrets still wrapped, as the engine and the state receive them."""
 
     @property
     def registrations(self) -> list[Resource]:
         """Every resource registered, components included."""
         return self.resources
+
+
+def _placeholders(value: Any) -> Any:
+    """Secret values as ``[secret]``: what render and check show, never the value."""
+    if rpc.is_rpc_secret(value):
+        return _masked(value["value"])
+    if isinstance(value, dict):
+        return {k: _placeholders(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placeholders(v) for v in value]
+    return value
+
+
+def _masked(value: Any) -> Any:
+    """Every leaf of a secret as the placeholder; maps and lists keep their shape,
+    so that schemas still apply."""
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return SECRET_PLACEHOLDER
 
 
 def _ints(value: Any) -> Any:
@@ -98,9 +123,10 @@ class _RecordingMonitor(MockMonitor):
                     protect=bool(request.protect),
                     retain_on_delete=bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
                     custom=bool(request.custom),
-                    inputs=_ints(rpc.deserialize_properties(request.object)),
+                    inputs=_ints(_placeholders(rpc.deserialize_properties(request.object))),
                 )
             )
+            self._run.wire[response.urn] = json_format.MessageToDict(request.object)
         return response
 
 
@@ -133,14 +159,15 @@ def run_stack(
     with ``analysis``, AnalysisError when the mesh analysis finds errors, in both cases
     before anything is registered."""
     config = stack_config(stack, project_dir, stack_file)
+    stack_file = stack_file or project_dir / f"Pulumi.{stack}.yaml"
     # Validate before the mock runtime starts, so bad config registers nothing.
     prefix = f"{PROJECT}:"
-    cfg = load({k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)})
+    cfg = load({k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}, secret_leaves(stack_file))
     if analysis:
         analyse(cfg, plan_environment(cfg))
 
     def program() -> Mapping[str, Any]:
-        return build(read_config(), analysis=False)
+        return build(read_config(stack_file), analysis=False)
 
     result = run(program, config, stack)
     result.declared_calls = cfg.declared_calls

@@ -4,6 +4,7 @@ config (``mesh.config``) → plan (``mesh.environment``) → analysis (``mesh.an
 → registration, here, of the very specs the plan built.
 """
 
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -12,6 +13,7 @@ from istio_mesh import IstioControlPlane, MeshNamespace, MeshService
 from mesh.analysis import ERROR, format_finding, preflight
 from mesh.config import PROJECT, StackConfig, load
 from mesh.environment import CONTROL_PLANE, EnvironmentPlan, plan_environment
+from mesh.stackfile import secret_leaves
 
 
 def project_config() -> dict[str, Any]:
@@ -23,9 +25,21 @@ def project_config() -> dict[str, Any]:
     return {k[len(prefix) :]: v for k, v in merged.items() if k.startswith(prefix)}
 
 
-def read_config() -> StackConfig:
-    """The running stack's config, validated (raises ConfigError)."""
-    return load(project_config())
+def read_config(stack_file: Path | None = None) -> StackConfig:
+    """The running stack's config, validated (raises ConfigError).
+
+    Where it holds secrets comes from the stack file (``Pulumi.<stack>.yaml`` in the
+    project folder, the CLI's working directory): ``pulumi config set --secret --path``
+    leaves a ``secure:`` marker at each secret leaf. A key the engine reports secret
+    but the file does not explain is taken as secret as a whole."""
+    raw = project_config()
+    leaves = secret_leaves(stack_file or Path.cwd() / f"Pulumi.{pulumi.get_stack()}.yaml")
+    env_secret = set(pulumi.runtime.config.get_config_secret_keys_env())
+    for key in raw:
+        full = f"{PROJECT}:{key}"
+        if (pulumi.runtime.config.is_config_secret(full) or full in env_secret) and key not in leaves:
+            leaves[key] = [()]
+    return load(raw, leaves)
 
 
 class AnalysisError(ValueError):
@@ -49,6 +63,8 @@ def build(cfg: StackConfig, *, analysis: bool = True) -> dict[str, Any]:
     """Plan, analyse (unless ``analysis`` is off, as ``check`` does its own), then
     register the environment; return its stack outputs."""
     plan = plan_environment(cfg)
+    for note in cfg.notes:
+        pulumi.log.info(note)
     if analysis:
         analyse(cfg, plan)
     return register(plan)

@@ -13,12 +13,14 @@ from typing import Any
 
 import yaml
 
-from mesh.config import PROJECT
+from mesh.config import PROJECT, Leaf
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The folder of Pulumi.yaml and the stack files."""
 STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 """Pulumi's stack name characters."""
+SECRET_PLACEHOLDER = "[secret]"
+"""What offline runs put where a stack file holds a secret: never its plaintext, nor its ciphertext."""
 
 
 class StackFileError(ValueError):
@@ -53,14 +55,46 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _secret_paths(value: Any, path: str) -> list[str]:
+def _is_secure(value: Any) -> bool:
+    return isinstance(value, Mapping) and set(value) == {"secure"}
+
+
+def _leaves(value: Any, path: Leaf = ()) -> list[Leaf]:
+    """Where ``value`` holds ``{secure: ...}`` markers."""
+    if _is_secure(value):
+        return [path]
     if isinstance(value, Mapping):
-        if set(value) == {"secure"}:
-            return [path]
-        return [p for k, v in value.items() for p in _secret_paths(v, f"{path}.{k}")]
+        return [p for k, v in value.items() for p in _leaves(v, (*path, str(k)))]
     if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _secret_paths(v, f"{path}[{i}]")]
+        return [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))]
     return []
+
+
+def _placeholders(value: Any) -> Any:
+    if _is_secure(value):
+        return SECRET_PLACEHOLDER
+    if isinstance(value, Mapping):
+        return {k: _placeholders(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placeholders(v) for v in value]
+    return value
+
+
+def secret_leaves(stack_file: Path) -> dict[str, list[Leaf]]:
+    """Config key (without the project prefix) -> where its value holds secrets, as
+    ``pulumi config set --secret [--path]`` wrote them into the stack file. A key that
+    is secret as a whole has the empty leaf ``()``. Empty when the file is absent."""
+    if not stack_file.is_file():
+        return {}
+    values = read_yaml(stack_file).get("config") or {}
+    if not isinstance(values, Mapping):
+        return {}
+    prefix = f"{PROJECT}:"
+    return {
+        str(key)[len(prefix) :]: leaves
+        for key, value in values.items()
+        if str(key).startswith(prefix) and (leaves := _leaves(value))
+    }
 
 
 def stack_config(stack: str, project_dir: Path = PROJECT_DIR, stack_file: Path | None = None) -> dict[str, str]:
@@ -93,9 +127,6 @@ def stack_config(stack: str, project_dir: Path = PROJECT_DIR, stack_file: Path |
         elif full not in stack_values:
             raise StackFileError(f"{stack_file.name}: missing required config {full!r} (declared in Pulumi.yaml)")
     for key, value in stack_values.items():
-        secrets = _secret_paths(value, str(key))
-        if secrets:
-            listed = ", ".join(secrets)
-            raise StackFileError(f"{stack_file.name}: {listed}: a secret; offline runs cannot decrypt it")
-        config[str(key)] = _cli_value(value)
+        # Secrets stay encrypted: offline runs see a placeholder in their place.
+        config[str(key)] = _cli_value(_placeholders(value))
     return config

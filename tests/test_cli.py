@@ -76,9 +76,9 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
         ("config:\n  service-mesh:namespace: [unclosed\n", "Pulumi.edge.yaml:3:"),
         ("config: [1, 2]\n", "`config` must be a mapping"),
         (
-            "config:\n  service-mesh:istio: {}\n  service-mesh:services:\n    - name: a\n      env:\n"
-            "        KEY:\n          secure: AAAA\n",
-            "service-mesh:services[0].env.KEY: a secret",
+            "config:\n  service-mesh:istio: {}\n  service-mesh:namespace:\n    secure: AAAA\n"
+            "  service-mesh:services: []\n",
+            "service-mesh:namespace: is a secret, but only env values of services",
         ),
     ],
 )

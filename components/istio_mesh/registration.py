@@ -43,7 +43,10 @@ def register(component: str, manifest: Mapping[str, Any], opts: pulumi.ResourceO
     fields = {k: v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
     if kind == "Secret":
         # Secret values stay wrapped in every input and in the state, whatever their source.
-        fields = {k: pulumi.Output.secret(v) if k in ("data", "stringData") else v for k, v in fields.items()}
+        fields = {
+            k: {key: pulumi.Output.secret(value) for key, value in v.items()} if k in ("data", "stringData") else v
+            for k, v in fields.items()
+        }
     typed = _TYPED.get((api_version, kind))
     if typed is not None:
         resource: pulumi.CustomResource = typed(name, opts=opts, **{_snake(k): v for k, v in fields.items()})
