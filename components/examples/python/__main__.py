@@ -2,9 +2,9 @@
 
 import pulumi
 
-from istio_mesh import IstioControlPlane, MeshNamespace, MeshService
+from istio_mesh import GatewayServiceType, IstioControlPlane, MeshNamespace, MeshService
 
-control_plane = IstioControlPlane("istio", {"gateway": {"service_type": "NodePort"}})
+control_plane = IstioControlPlane("istio", {"gateway": {"service_type": GatewayServiceType.NODE_PORT}})
 namespace = MeshNamespace("hello", {}, pulumi.ResourceOptions(depends_on=control_plane.ready))
 hello = MeshService(
     "hello",
