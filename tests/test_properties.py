@@ -9,11 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from istio_mesh import ArgsError
-from mesh.analysis import Inventory
+from mesh.analysis import Inventory, preflight
 from mesh.analysis.schemas import crd_path, is_istio, istio_schemas, kubernetes_errors
 from mesh.analysis.uniqueness import uniqueness_findings
 from mesh.config import load
 from mesh.environment import plan_environment
+from mesh.stackfile import PROJECT_DIR, stack_config
 from tests.test_edges import P, dev, up
 from tests.test_risks import dev_services
 
@@ -124,3 +125,67 @@ def test_the_program_itself_stops_on_what_the_plan_refuses_and_never_with_a_trac
     if refused:
         assert all(f"  - {path}: " in message for path in outcome)  # type: ignore[operator]
     json.dumps(message)
+
+
+def _stack_values(stack: str, stack_file: Any = None) -> dict[str, Any]:
+    config = stack_config(stack, stack_file=stack_file)
+    return {
+        k.split(":", 1)[1]: json.loads(v) if v[:1] in "[{" else v for k, v in config.items() if k.startswith(f"{P}:")
+    }
+
+
+STACKS = [
+    _stack_values("prod"),
+    _stack_values("canary-upgrade", PROJECT_DIR / "examples" / "stacks" / "canary-upgrade.yaml"),
+]
+ANY_LEAF = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 70000),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.sampled_from(["", "v1", "default", "kube-system", "1.30.5", "1.28.0", "stable", "*", "GET", "/x", "2s", "100m"]),
+    st.lists(st.integers(0, 3), max_size=2),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+)
+NEW_KEYS = st.sampled_from(
+    ["revision", "revisions", "tags", "tracing", "gateway", "namespace_revisions", "secret_env", "x"]
+)
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path] if path else []
+    if isinstance(value, dict):
+        out += [p for k, v in value.items() for p in _paths(v, (*path, k))]
+    elif isinstance(value, list):
+        out += [p for i, v in enumerate(value) for p in _paths(v, (*path, i))]
+    return out
+
+
+@st.composite
+def mangled(draw: st.DrawFn) -> dict[str, Any]:
+    """A real stack with a few values deleted, replaced by any type, or keys added."""
+    values = copy.deepcopy(draw(st.sampled_from(STACKS)))
+    for _ in range(draw(st.integers(1, 4))):
+        path = draw(st.sampled_from(_paths(values)))
+        target: Any = values
+        for key in path[:-1]:
+            target = target[key]
+        action = draw(st.integers(0, 2))
+        if action == 0 and isinstance(target, dict):
+            del target[path[-1]]
+        elif action == 1 and isinstance(target, dict):
+            target[draw(NEW_KEYS)] = draw(ANY_LEAF)
+        else:
+            target[path[-1]] = draw(ANY_LEAF)
+    return values
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(mangled())
+def test_any_mangled_stack_is_refused_with_key_paths_or_planned_and_analysed_without_an_exception(values):
+    try:
+        cfg = load(values)
+        preflight(plan_environment(cfg).inventory(), cfg.declared_calls)
+    except ArgsError as err:
+        assert err.problems and all(p.path.startswith(f"{P}:") for p in err.problems)
