@@ -5,7 +5,7 @@ import pytest
 
 from istio_mesh import ArgsError, IstioControlPlane, MeshNamespace, MeshService
 from mesh.analysis.ordering import ordered_after
-from mesh.offline import MeshMocks, object_name
+from mesh.offline import PROJECT_DIR, MeshMocks, object_name
 from tests.conftest import run_program, service_args
 
 
@@ -150,3 +150,28 @@ def test_a_canary_control_plane_is_ready_only_when_base_and_every_revision_are()
     assert releases["istiod-old"].urn in after(releases["istiod-new"].urn)
     assert not any(r.retain_on_delete for r in run.find("Namespace"))
     assert run.outputs["status"] == "deployed"
+
+
+def test_services_wired_by_reference_are_ordered_after_istiod_and_allowed_exactly_their_declared_call():
+    import runpy
+
+    from mesh.analysis import check
+    from mesh.analysis.authorization import allowed
+
+    example = PROJECT_DIR / "components" / "examples" / "python" / "__main__.py"
+    result = run_program(lambda: runpy.run_path(str(example)) and None)
+    findings = [f for f in check(result, declared={("product", "review")}) if f.severity == "error"]
+    assert findings == []
+    assert allowed(result, ("shop", "product"), "review")
+    assert not allowed(result, ("shop", "review"), "product")
+
+
+def test_an_entry_service_without_a_gateway_is_refused_by_reference_too():
+    from istio_mesh import ArgsError, IstioControlPlane
+
+    def program():
+        shop = IstioControlPlane("istio", {}).mesh_namespace("shop")
+        shop.service("web", {"ports": [{"port": 80}], "versions": [{"name": "v1", "image": "a/b:1"}]}, entry=True)
+
+    with pytest.raises(ArgsError, match="entry: needs a control plane with a gateway"):
+        run_program(program)

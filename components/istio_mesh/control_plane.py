@@ -1,13 +1,17 @@
 """IstioControlPlane: Istio's Helm charts, in order, and the mesh-wide policies."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from istio_mesh.args import IstioControlPlaneArgs
+from istio_mesh.args import IstioControlPlaneArgs, MeshNamespaceArgs
 from istio_mesh.control_plane_spec import ControlPlaneSpec, control_plane_spec
+from istio_mesh.references import namespace_of
 from istio_mesh.registration import child_name, register
+
+if TYPE_CHECKING:
+    from istio_mesh.mesh_namespace import MeshNamespace
 
 
 def _status(release: k8s.helm.v3.Release) -> pulumi.Output[str]:
@@ -54,8 +58,17 @@ class IstioControlPlane(pulumi.ComponentResource):
         control_plane._register(name, spec, opts)
         return control_plane
 
+    def mesh_namespace(
+        self, name: str, args: MeshNamespaceArgs | None = None, opts: pulumi.ResourceOptions | None = None
+    ) -> "MeshNamespace":
+        """An application namespace injected by this control plane and ordered after it:
+        no revision label or ``depends_on`` to write by hand."""
+        return namespace_of(self, name, args, opts)
+
     def _register(self, name: str, spec: ControlPlaneSpec, opts: pulumi.ResourceOptions | None) -> None:
         super().__init__("istio-mesh:index:IstioControlPlane", name, {}, opts)
+        self.spec = spec
+        """What this control plane registers, as plain data."""
         namespaces = {}
         for manifest in spec.namespaces:
             # Not retained: a namespace left behind by a destroy would make the next

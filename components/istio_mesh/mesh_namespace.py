@@ -1,10 +1,18 @@
 """MeshNamespace: an application namespace on the mesh."""
 
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 import pulumi
 
 from istio_mesh.args import MeshNamespaceArgs
 from istio_mesh.namespace_spec import NamespaceSpec, mesh_namespace_spec
+from istio_mesh.references import service_of
 from istio_mesh.registration import register
+
+if TYPE_CHECKING:
+    from istio_mesh.control_plane import IstioControlPlane
+    from istio_mesh.mesh_service import MeshService
 
 
 class MeshNamespace(pulumi.ComponentResource):
@@ -28,8 +36,29 @@ class MeshNamespace(pulumi.ComponentResource):
         namespace._register(name, spec, opts)
         return namespace
 
+    def service(
+        self,
+        name: str,
+        args: Mapping[str, Any],
+        *,
+        calls: Sequence["MeshService"] = (),
+        entry: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> "MeshService":
+        """A MeshService in this namespace, ordered after it (and so after the control
+        plane). For each service in ``calls`` it gets ``<CALLEE>_HOST``/``<CALLEE>_PORT``,
+        a Sidecar that reaches the callee, and an ALLOW policy in the callee's namespace
+        for its identity: ``<trust domain>/ns/<namespace>/sa/<service name>``, its own
+        ServiceAccount. With ``entry`` it is bound to the control plane's gateway and
+        admits the gateway's identity. ``args`` are MeshServiceArgs without ``namespace``."""
+        return service_of(self, name, args, calls, entry, opts)
+
     def _register(self, name: str, spec: NamespaceSpec, opts: pulumi.ResourceOptions | None) -> None:
         super().__init__("istio-mesh:index:MeshNamespace", name, {}, opts)
+        self.spec = spec
+        """What this namespace registers, as plain data."""
+        self.control_plane: IstioControlPlane | None = None
+        """The control plane that injects it, when created through it."""
         # As a child, the namespace comes after the component's `depends_on`:
         # whatever is deployed into it can wait for the namespace alone and still
         # come after the control plane.

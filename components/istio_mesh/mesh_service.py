@@ -42,6 +42,9 @@ class MeshService(pulumi.ComponentResource):
 
     def _register(self, name: str, spec: ServiceSpec, opts: pulumi.ResourceOptions | None) -> None:
         super().__init__("istio-mesh:index:MeshService", name, {}, opts)
+        self.spec = spec
+        """What this service registers, as plain data: its name (and ServiceAccount),
+        namespace, host and port."""
         # The parent orders the children: a child is registered once its parent
         # is, and the parent once its `depends_on` is done. A `depends_on` per
         # child would add nothing to the order and cost a resolution each.

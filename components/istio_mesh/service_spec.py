@@ -527,3 +527,27 @@ def _jwt(svc: str, namespace: str, labels: Mapping[str, str], jwt: Mapping[str, 
             },
         },
     ]
+
+
+def grant_policy(
+    callee: ServiceSpec, caller_namespace: str, caller_service_account: str, trust_domain: str = d.TRUST_DOMAIN
+) -> Manifest:
+    """An ALLOW policy, in the callee's namespace, that admits one caller's identity to
+    the callee: what a caller brings along when it names its callee by reference.
+    ALLOW policies add up, so it widens the callee's own policy by exactly this caller."""
+    return {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": f"{callee.name}-from-{caller_service_account}", "namespace": callee.namespace},
+        "spec": {
+            "selector": {"matchLabels": {"app": callee.name}},
+            "action": "ALLOW",
+            "rules": [
+                {
+                    "from": [
+                        {"source": {"principals": [principal(caller_namespace, caller_service_account, trust_domain)]}}
+                    ]
+                }
+            ],
+        },
+    }

@@ -46,11 +46,25 @@ def created(mocks):
     }
 
 
-def test_the_python_example_builds_under_mocks(mocks):
-    resolved = run_under_mocks(lambda: {"host": runpy.run_path(str(EXAMPLES / "python" / "__main__.py"))["hello"].host})
-    assert resolved == {"host": "hello.hello.svc.cluster.local"}
-    kinds = {kind for kind, _ in created(mocks)}
-    assert {"Deployment", "Service", "VirtualService", "Release", "AuthorizationPolicy"} <= kinds
+def test_the_python_example_wires_two_services_by_reference_alone(mocks):
+    resolved = run_under_mocks(
+        lambda: {"host": runpy.run_path(str(EXAMPLES / "python" / "__main__.py"))["product"].host}
+    )
+    assert resolved == {"host": "product.shop.svc.cluster.local"}
+    objects = created(mocks)
+    kinds = {kind for kind, _ in objects}
+    assert {"Deployment", "Service", "VirtualService", "Release", "AuthorizationPolicy", "Sidecar"} <= kinds
+    env = objects[("Deployment", "product-v1")]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "REVIEW_HOST", "value": "review.shop.svc.cluster.local"} in env
+    assert {"name": "REVIEW_PORT", "value": "9080"} in env
+    grant = objects[("AuthorizationPolicy", "review-from-product")]
+    assert grant["metadata"]["namespace"] == "shop"
+    assert grant["spec"]["rules"][0]["from"][0]["source"]["principals"] == ["cluster.local/ns/shop/sa/product"]
+    assert objects[("Namespace", "shop")]["metadata"]["labels"] == {"istio-injection": "enabled"}
+    ingress = objects[("VirtualService", "product-ingress")]
+    assert ingress["spec"]["gateways"] == ["istio-ingress/istio-ingress"]
+    admitted = objects[("AuthorizationPolicy", "product")]["spec"]["rules"][0]["from"][0]["source"]["principals"]
+    assert admitted == ["cluster.local/ns/istio-ingress/sa/istio-ingress"]
 
 
 def test_construct_maps_camel_case_inputs_and_enum_values(mocks):
