@@ -1,9 +1,21 @@
 """Mocks for the package's own tests: only pulumi and the package are needed."""
 
+import copy
 from typing import Any
 
 import pulumi
 import pytest
+
+BASE_SERVICE: dict[str, Any] = {
+    "namespace": "shop",
+    "versions": [{"name": "v1", "image": "registry.example/review:1.0.0"}],
+    "ports": [{"port": 9080}],
+}
+
+
+def service_args(**overrides: Any) -> dict[str, Any]:
+    """MeshServiceArgs for a one-version service, with overrides."""
+    return {**copy.deepcopy(BASE_SERVICE), **overrides}
 
 
 class Mocks(pulumi.runtime.Mocks):

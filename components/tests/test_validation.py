@@ -1,6 +1,7 @@
 """Validation of component arguments: every problem at once, each with its key path."""
 
 import pytest
+from conftest import service_args
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +14,6 @@ from istio_mesh.validation import (
     mesh_service_problems,
     port_name,
 )
-from tests.conftest import service_args
 
 
 def paths(problems):

@@ -4,11 +4,11 @@ import json
 from enum import Enum
 
 import pytest
+from conftest import service_args
 
 from istio_mesh.args import LoadBalancer, Protocol
 from istio_mesh.service_spec import mesh_service_spec
 from istio_mesh.validation import ArgsError
-from tests.conftest import service_args
 
 
 def objects(spec, kind):
