@@ -1,6 +1,9 @@
 """Defaults of every optional argument, in one place, with the reason for each.
 
 The docstrings in ``istio_mesh.args`` quote these values; a test keeps them in step.
+``python -m istio_mesh.reference`` writes every one, with its reason, to the
+README's defaults table and to ``defaults.json``, which a test compares with these
+values: a changed default is always a visible diff.
 """
 
 ISTIO_VERSION = "1.30.5"
@@ -56,7 +59,9 @@ ISTIOD_RESOURCES = {"cpu_request": "500m", "memory_request": "2Gi", "cpu_limit":
 REPLICAS = 1
 """One pod per version; PodDisruptionBudgets appear from two."""
 RETRY_ATTEMPTS = 2
+"""Istio's own default: two more tries hide a lost connection or a restarting pod."""
 RETRY_PER_TRY_TIMEOUT = "2s"
+"""Short enough that every try fits in the route timeout."""
 RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"
 """Istio's own retry conditions: safe for requests that are not idempotent."""
 ROUTE_TIMEOUT = "15s"

@@ -5,6 +5,7 @@ reference in ``README.md`` beside the package; tests fail when either is stale,
 so a change to the public API always shows up as a diff.
 """
 
+import ast
 import inspect
 import json
 import sys
@@ -13,12 +14,13 @@ from typing import Any
 
 from pulumi.provider.experimental.component import ComponentProvider
 
-from istio_mesh import IstioControlPlane, MeshNamespace, MeshService, __version__
+from istio_mesh import IstioControlPlane, MeshNamespace, MeshService, __version__, defaults
 
 PACKAGE = "istio-mesh"
 COMPONENTS = [IstioControlPlane, MeshNamespace, MeshService]
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- reference:start -->", "<!-- reference:end -->"
+DEFAULTS_START, DEFAULTS_END = "<!-- defaults:start -->", "<!-- defaults:end -->"
 
 
 def provider() -> ComponentProvider:
@@ -86,17 +88,46 @@ def markdown(sch: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def defaults_table() -> dict[str, dict[str, Any]]:
+    """Every constant of ``istio_mesh.defaults``: its value and the docstring that gives its reason."""
+    source = Path(defaults.__file__).read_text()
+    table: dict[str, dict[str, Any]] = {}
+    body = ast.parse(source).body
+    for node, following in zip(body, [*body[1:], None], strict=True):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            doc = ""
+            if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
+                doc = inspect.cleandoc(str(following.value.value))
+            table[name] = {"value": getattr(defaults, name), "why": doc}
+    return table
+
+
+def defaults_markdown(table: dict[str, dict[str, Any]]) -> str:
+    """The defaults as a Markdown table."""
+    lines = ["| default | value | why |", "|---|---|---|"]
+    lines += [f"| `{n}` | `{json.dumps(d['value'])}` | {_cell(d['why'])} |" for n, d in table.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _section(text: str, start: str, end: str, content: str) -> str:
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n{content}{end}{tail}"
+
+
 def readme_with(readme: str, reference: str) -> str:
-    """The README with its reference section replaced."""
-    head, _, rest = readme.partition(START)
-    _, _, tail = rest.partition(END)
-    return f"{head}{START}\n{reference}{END}{tail}"
+    """The README with its reference and defaults sections replaced."""
+    readme = _section(readme, START, END, reference)
+    return _section(readme, DEFAULTS_START, DEFAULTS_END, defaults_markdown(defaults_table()))
 
 
 def main() -> int:
     """Rewrite schema.json and the README's reference."""
     sch = schema()
     (ROOT / "schema.json").write_text(json.dumps(sch, indent=2, sort_keys=True) + "\n")
+    values = {name: entry["value"] for name, entry in defaults_table().items()}
+    (ROOT / "defaults.json").write_text(json.dumps(values, indent=2) + "\n")
     readme = ROOT / "README.md"
     readme.write_text(readme_with(readme.read_text(), markdown(sch)))
     print(f"wrote {ROOT / 'schema.json'} and the reference in {readme}")

@@ -4,7 +4,16 @@ import json
 from pathlib import Path
 
 from istio_mesh import defaults
-from istio_mesh.reference import END, START, markdown, schema
+from istio_mesh.reference import (
+    DEFAULTS_END,
+    DEFAULTS_START,
+    END,
+    START,
+    defaults_markdown,
+    defaults_table,
+    markdown,
+    schema,
+)
 
 # The source folder beside these tests, whether the package is installed or editable.
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,3 +50,20 @@ def test_documented_defaults_are_the_ones_in_use():
     for key, value in defaults.APP_RESOURCES.items():
         camel = key.split("_")[0] + key.split("_")[1].title()
         assert f'Default: "{value}"' in res[camel]["description"]
+
+
+def test_every_default_is_pinned_by_the_committed_snapshot():
+    committed = json.loads((ROOT / "defaults.json").read_text())
+    assert committed == {name: entry["value"] for name, entry in defaults_table().items()}, HINT
+    public = {name for name in vars(defaults) if name.isupper()}
+    assert set(committed) == public
+
+
+def test_every_default_says_why():
+    assert [name for name, entry in defaults_table().items() if len(entry["why"]) < 10] == []
+
+
+def test_the_readme_defaults_table_is_generated_from_the_code():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split(DEFAULTS_START, 1)[1].split(DEFAULTS_END, 1)[0]
+    assert section.strip() == defaults_markdown(defaults_table()).strip(), HINT
