@@ -337,6 +337,16 @@ def _graph_problems(services: tuple[ServiceConfig, ...], values: Mapping[str, An
                 )
         if svc.entry and "istio" in values and "gateway" not in values["istio"]:
             problems.append(Problem(f"{base}[{i}].entry", f"needs an ingress gateway: set {key_path('istio')}.gateway"))
+        ports = svc.args.get("ports")
+        first_port = ports[0] if isinstance(ports, list) and ports and isinstance(ports[0], Mapping) else {}
+        if svc.entry and first_port.get("protocol") == "tcp":
+            problems.append(
+                Problem(
+                    f"{base}[{i}].entry",
+                    "an entry service needs an HTTP-like first port (http, http2, grpc): the gateway serves HTTP "
+                    "and would route nothing to a tcp port",
+                )
+            )
     return problems
 
 

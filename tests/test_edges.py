@@ -326,3 +326,9 @@ def test_accepted_objects_pass_the_strict_kubernetes_schemas():
     for res in result.custom():
         if res.type != "kubernetes:helm.sh/v3:Release" and "istio.io" not in res.inputs["apiVersion"]:
             assert kubernetes_errors(res.inputs) == [], res.name
+
+
+def test_an_entry_service_on_a_tcp_port_is_refused_at_its_entry_key():
+    services = dev_services()
+    services[0]["ports"] = [{"port": 5432, "protocol": "tcp"}]
+    refused(dev(services=services), f"{P}:services[0].entry")
