@@ -54,7 +54,7 @@ class CallConfig(TypedDict):
 
 
 # Keys the environment derives from the dependency graph, never set by hand.
-DERIVED_KEYS = ("allowed_callers", "expose", "egress_hosts", "service_name")
+DERIVED_KEYS = ("allowed_callers", "expose", "egress_hosts", "service_name", "traffic_api", "data_plane")
 
 _service_fields: dict[str, Any] = {
     k: v for k, v in typing.get_type_hints(MeshServiceArgs, include_extras=True).items() if k not in DERIVED_KEYS
@@ -248,6 +248,13 @@ def load(raw: Mapping[str, Any], secrets: Mapping[str, Sequence[Leaf]] | None = 
             ]
     if "istio" in clean and "services" in clean:
         problems += _namespace_revision_problems(values, namespace, services)
+    if "istio" in clean and values["istio"].get("data_plane") == "ambient":
+        for key, why in (
+            ("limit_egress", "a Sidecar resource has no effect in ambient (Istio's IST0167); set it false or drop it"),
+            ("namespace_revisions", "ambient namespaces select no revision: pods get no sidecar to inject"),
+        ):
+            if values.get(key):
+                problems.append(Problem(key_path(key), f"not with {key_path('istio')}.data_plane ambient: {why}"))
     if problems:
         raise ConfigError(problems, "the stack config")
     return StackConfig(
@@ -256,7 +263,8 @@ def load(raw: Mapping[str, Any], secrets: Mapping[str, Sequence[Leaf]] | None = 
         services=services,
         default_deny=values.get("default_deny", True),
         namespace_mtls_mode=values.get("namespace_mtls_mode"),
-        limit_egress=values.get("limit_egress", True),
+        # Sidecar resources mean nothing in ambient: no sidecar reads them.
+        limit_egress=values.get("limit_egress", values.get("istio", {}).get("data_plane") != "ambient"),
         external_hosts=tuple(values.get("external_hosts", [])),
         allow_default_namespace=values.get("allow_default_namespace", False),
         namespace_revisions=dict(values.get("namespace_revisions", {})),
