@@ -82,13 +82,22 @@ def admit_waypoint(svc: str, namespace: str, labels: Mapping[str, str], trust_do
     }
 
 
+def ingress_only(virtual_services: list[Manifest]) -> list[Manifest]:
+    """VirtualServices as a service without waypoint needs them in ambient: bound to
+    the ingress gateway alone, since no mesh proxy would read their mesh binding."""
+    out = []
+    for vs in virtual_services:
+        gateways = [g for g in vs["spec"].get("gateways", []) if g != "mesh"]
+        if gateways:
+            out.append({**vs, "spec": {**vs["spec"], "gateways": gateways}})
+    return out
+
+
 def ambient_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
     """What a service asks for that ambient cannot honour, at its key."""
     problems: list[Problem] = []
     if "proxy" in args:
-        problems.append(
-            Problem(join(path, "proxy"), "ambient pods have no sidecar to size or configure; drop `proxy`")
-        )
+        problems.append(Problem(join(path, "proxy"), "ambient pods have no sidecar to size or configure; drop `proxy`"))
     if "egress_hosts" in args:
         problems.append(
             Problem(

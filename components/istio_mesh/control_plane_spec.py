@@ -517,11 +517,20 @@ def kubernetes_gateway(gateway: Mapping[str, Any], namespace: str, name: str, ad
                 "metadata": {"name": f"{name}-https-redirect", "namespace": namespace},
                 "spec": {
                     "parentRefs": [
-                        {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": name, "sectionName": f"http-{i}"}
+                        {
+                            "group": "gateway.networking.k8s.io",
+                            "kind": "Gateway",
+                            "name": name,
+                            "sectionName": f"http-{i}",
+                        }
                         for i in range(len(hosts))
                     ],
                     "rules": [
-                        {"filters": [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}]}
+                        {
+                            "filters": [
+                                {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}
+                            ]
+                        }
                     ],
                 },
             }

@@ -84,7 +84,9 @@ GATEWAY_API_VERSION = "v1.5.1"
 GATEWAY_API_MIN_MINOR = 5
 """Istio 1.30 reads the v1 HTTPRoute and GRPCRoute fields of Gateway API 1.5; an older
 cluster's CRDs may lack them."""
-GATEWAY_API_CRDS_URL = "https://github.com/kubernetes-sigs/gateway-api/releases/download/{version}/standard-install.yaml"
+GATEWAY_API_CRDS_URL = (
+    "https://github.com/kubernetes-sigs/gateway-api/releases/download/{version}/standard-install.yaml"
+)
 """The standard-channel install manifest of a Gateway API release."""
 GATEWAY_CLASS = "istio"
 """Istio's GatewayClass for ingress gateways."""

@@ -114,9 +114,7 @@ def _disjoint(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     if pa is not None and pb is not None and not (pa.startswith(pb) or pb.startswith(pa)):
         return True
     ha, hb = a.get("headers", {}), b.get("headers", {})
-    return any(
-        "exact" in ha[h] and "exact" in hb[h] and ha[h]["exact"] != hb[h]["exact"] for h in set(ha) & set(hb)
-    )
+    return any("exact" in ha[h] and "exact" in hb[h] and ha[h]["exact"] != hb[h]["exact"] for h in set(ha) & set(hb))
 
 
 def _order_problems(routes: list[Mapping[str, Any]], path: str) -> list[Problem]:
@@ -192,9 +190,7 @@ def _rule(index: int, route: Mapping[str, Any], svc: str, port: int, args: Mappi
     dests = route.get("destinations", [])
     if dests:
         out["backendRefs"] = [
-            _backend(
-                version_service(svc, x["version"]), port, x.get("weight", 100 if len(dests) == 1 else 0)
-            )
+            _backend(version_service(svc, x["version"]), port, x.get("weight", 100 if len(dests) == 1 else 0))
             for x in dests
         ]
     else:

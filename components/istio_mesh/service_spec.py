@@ -99,13 +99,18 @@ def _build(name: str, args: Mapping[str, Any]) -> ServiceSpec:
         workloads += gateway_api_spec.version_services(svc, namespace, labels, args, service)
         cluster_domain = args.get("cluster_domain", d.CLUSTER_DOMAIN)
         istio = gateway_api_spec.destination_rules(svc, namespace, labels, args, cluster_domain, _traffic_policy)
-        # Without a waypoint, nothing in ambient reads a route: ztunnel is L4 only.
-        if waypoint or not ambient:
-            istio += gateway_api_spec.routes(svc, namespace, labels, args)
+        routes = gateway_api_spec.routes(svc, namespace, labels, args)
+        if ambient and not waypoint:
+            # Nothing in ambient reads a mesh route without a waypoint (ztunnel is L4
+            # only); the ingress gateway, a proxy of its own, still reads its route.
+            routes = [r for r in routes if r["spec"]["parentRefs"][0]["kind"] != "Service"]
+        istio += routes
     else:
         istio = [_destination_rule(svc, namespace, host, labels, args)]
-        if waypoint or not ambient:
-            istio += _virtual_services(svc, namespace, host, labels, args)
+        services = _virtual_services(svc, namespace, host, labels, args)
+        if ambient and not waypoint:
+            services = ambient_spec.ingress_only(services)
+        istio += services
     if waypoint:
         istio.append(ambient_spec.waypoint(svc, namespace, labels))
     trust_domain = args.get("trust_domain", d.TRUST_DOMAIN)

@@ -10,6 +10,7 @@ from typing import Any
 from istio_mesh import args as a
 from istio_mesh import defaults as d
 from istio_mesh import grammar
+from istio_mesh.ambient_spec import ambient_problems
 from istio_mesh.checks import (
     HTTP_METHODS,
     RESERVED_NAMESPACES,
@@ -23,7 +24,6 @@ from istio_mesh.checks import (
     resources,
     rule,
 )
-from istio_mesh.ambient_spec import ambient_problems
 from istio_mesh.gateway_api_spec import gateway_api_problems
 from istio_mesh.revision_validation import domain, label_value
 from istio_mesh.shape import Problem, did_you_mean, join, shaped

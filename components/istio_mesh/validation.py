@@ -29,8 +29,7 @@ from istio_mesh.revision_validation import (
     revision_problems,
     revision_ref_problems,
 )
-from istio_mesh.service_validation import retries_problems
-from istio_mesh.service_validation import http_method, mesh_service_problems, port_name, volume_name
+from istio_mesh.service_validation import http_method, mesh_service_problems, port_name, retries_problems, volume_name
 from istio_mesh.shape import ArgsError, Problem, check_shape, did_you_mean, join, plain, raise_if, shaped
 
 __all__ = [
@@ -134,7 +133,9 @@ def _traffic_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
         version = crds["version"]
         match = re.fullmatch(r"v([0-9]+)\.([0-9]+)\.([0-9]+)", version)
         if not match:
-            problems.append(Problem(join(gpath, "version"), f'{version!r} is not a Gateway API release; allowed: such as "v1.5.1"'))
+            problems.append(
+                Problem(join(gpath, "version"), f'{version!r} is not a Gateway API release; allowed: such as "v1.5.1"')
+            )
         elif (int(match[1]), int(match[2])) < (1, defaults.GATEWAY_API_MIN_MINOR):
             problems.append(
                 Problem(
@@ -147,7 +148,9 @@ def _traffic_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
             )
     if "crds_file" in crds:
         if not crds.get("install_crds"):
-            problems.append(Problem(join(gpath, "crds_file"), "is read only with `install_crds: true`; set it, or drop this key"))
+            problems.append(
+                Problem(join(gpath, "crds_file"), "is read only with `install_crds: true`; set it, or drop this key")
+            )
         elif not crds["crds_file"].strip() or not crds["crds_file"].isprintable():
             problems.append(Problem(join(gpath, "crds_file"), "allowed: a URL or a file path"))
     if ambient:
@@ -161,7 +164,9 @@ def _traffic_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
                     )
                 )
         if "revision" in args.get("gateway", {}):
-            problems.append(Problem(join(join(path, "gateway"), "revision"), "not with `data_plane: ambient` (no revisions)"))
+            problems.append(
+                Problem(join(join(path, "gateway"), "revision"), "not with `data_plane: ambient` (no revisions)")
+            )
     else:
         for key in ("cni_values", "ztunnel_values"):
             if key in args:

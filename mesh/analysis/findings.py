@@ -221,6 +221,12 @@ RULES: dict[str, Rule] = {
             "add the node agents to depends_on",
         ),
         Rule(
+            "MESH0605",
+            WARNING,
+            "an ingress Gateway API Gateway that no HTTPRoute or GRPCRoute binds: it answers every request with 404",
+            "mark a service `entry: true`, or drop the gateway",
+        ),
+        Rule(
             "IST0175",
             WARNING,
             "RequestAuthentications exist but istiod does not restrict JWKS fetches (BLOCKED_CIDRS_IN_JWKS_URIS)",

@@ -1,6 +1,8 @@
 """Gateway API and ambient analysis: routes that resolve, CRDs and node agents in order,
 and no sidecar-only configuration where no sidecar runs."""
 
+import itertools
+
 from mesh.analysis.findings import Finding, finding
 from mesh.analysis.model import HELM_RELEASE, Inventory, namespace_of, object_name, ref
 from mesh.analysis.ordering import ordered_after
@@ -14,9 +16,27 @@ AMBIENT_ORDER = ("istio-base", "istiod", "istio-cni", "ztunnel")
 
 
 def gateway_api_findings(inventory: Inventory) -> list[Finding]:
-    """MESH0602 and IST0167: routes whose references resolve to nothing, and Sidecars in
+    """MESH0602, MESH0605 and IST0167: routes whose references resolve to nothing, and Sidecars in
     ambient namespaces."""
-    return _reference_findings(inventory) + _sidecar_findings(inventory)
+    return _reference_findings(inventory) + _sidecar_findings(inventory) + _unbound_gateways(inventory)
+
+
+def _unbound_gateways(inventory: Inventory) -> list[Finding]:
+    """MESH0605: an ingress Gateway (not a waypoint) that no route binds answers every request with 404."""
+    bound = {
+        (parent.get("namespace", namespace_of(route)), parent["name"])
+        for kind in ROUTE_KINDS
+        for route in inventory.find(kind)
+        for parent in (route.inputs.get("spec") or {}).get("parentRefs") or []
+        if parent.get("kind", "Gateway") == "Gateway"
+    }
+    return [
+        finding("MESH0605", ref(g), "", f"no HTTPRoute or GRPCRoute binds gateway {namespace_of(g)}/{object_name(g)}")
+        for g in inventory.find("Gateway")
+        if is_gateway_api(g.inputs)
+        and g.inputs["spec"].get("gatewayClassName") != "istio-waypoint"
+        and (namespace_of(g), object_name(g)) not in bound
+    ]
 
 
 def _reference_findings(inventory: Inventory) -> list[Finding]:
@@ -24,9 +44,7 @@ def _reference_findings(inventory: Inventory) -> list[Finding]:
         (namespace_of(s) or "default", object_name(s)): {p["port"] for p in s.inputs["spec"].get("ports", [])}
         for s in inventory.find("Service")
     }
-    gateways = {
-        (namespace_of(g), object_name(g)) for g in inventory.find("Gateway") if is_gateway_api(g.inputs)
-    }
+    gateways = {(namespace_of(g), object_name(g)) for g in inventory.find("Gateway") if is_gateway_api(g.inputs)}
     findings = []
     for kind in ROUTE_KINDS:
         for route in inventory.find(kind):
@@ -43,7 +61,9 @@ def _reference_findings(inventory: Inventory) -> list[Finding]:
                         finding("MESH0602", ref(route), f"spec.parentRefs[{i}]", f"no Gateway {key[0]}/{key[1]}")
                     )
             for j, rule in enumerate(spec.get("rules") or []):
-                backends = [(f"spec.rules[{j}].backendRefs[{k}]", b) for k, b in enumerate(rule.get("backendRefs") or [])]
+                backends = [
+                    (f"spec.rules[{j}].backendRefs[{k}]", b) for k, b in enumerate(rule.get("backendRefs") or [])
+                ]
                 backends += [
                     (f"spec.rules[{j}].filters[{k}].requestMirror.backendRef", f["requestMirror"]["backendRef"])
                     for k, f in enumerate(rule.get("filters") or [])
@@ -56,7 +76,10 @@ def _reference_findings(inventory: Inventory) -> list[Finding]:
                     elif "port" in backend and backend["port"] not in services[key]:
                         findings.append(
                             finding(
-                                "MESH0602", ref(route), f"{path}.port", f"Service {key[0]}/{key[1]} has no port {backend['port']}"
+                                "MESH0602",
+                                ref(route),
+                                f"{path}.port",
+                                f"Service {key[0]}/{key[1]} has no port {backend['port']}",
                             )
                         )
     return findings
@@ -96,7 +119,7 @@ def gateway_api_ordering_findings(inventory: Inventory) -> list[Finding]:
     if "ztunnel" not in releases:
         return findings
     chain = [releases[name] for name in AMBIENT_ORDER if name in releases]
-    for earlier, later in zip(chain, chain[1:], strict=False):
+    for earlier, later in itertools.pairwise(chain):
         if earlier not in after(later):
             findings.append(
                 finding(

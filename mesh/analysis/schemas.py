@@ -39,7 +39,9 @@ did not change them."""
 
 GATEWAY_API_CRDS_ENV = "MESH_GATEWAY_API_CRDS"
 """Environment variable naming another Gateway API CRD file."""
-DEFAULT_GATEWAY_API_CRDS = Path(__file__).resolve().parents[3] / "shared" / "gateway-api" / "standard-install-v1.5.1.yaml"
+DEFAULT_GATEWAY_API_CRDS = (
+    Path(__file__).resolve().parents[3] / "shared" / "gateway-api" / "standard-install-v1.5.1.yaml"
+)
 """Gateway API v1.5.1's standard-channel CRDs, the release Istio 1.30 is built against."""
 
 
