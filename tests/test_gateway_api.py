@@ -402,3 +402,9 @@ def test_render_shows_the_crd_manifest_beside_the_objects(tmp_path: Path, exampl
 
     render.write(example, tmp_path)
     assert (tmp_path / "istio" / "configfile-istio-gateway-api-crds.yaml").exists()
+
+
+def test_a_listener_certificate_the_stack_does_not_create_is_reported():
+    spec = control_plane_spec({"traffic_api": "gateway-api", "gateway": {"tls_credential_name": "shop-tls"}})
+    findings = gateway_api_findings(Inventory.of_manifests(spec.resources))
+    assert [(f.code, f.path) for f in findings] == [("MESH0503", "spec.listeners[1].tls.certificateRefs[0]")]

@@ -311,7 +311,8 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
         # the CNI first so that no pod starts unsecured: base → istiod → cni → ztunnel.
         chart_cni, _ = _chart(repository, "cni")
         chart_ztunnel, _ = _chart(repository, "ztunnel")
-        profile = {"profile": "ambient", "global": {"istioNamespace": namespace}}
+        # The cni chart installs into its release's namespace; ztunnel reaches istiod by `istioNamespace`.
+        profile = {"profile": "ambient"}
         releases.append(
             ReleaseSpec(
                 "cni",
@@ -336,7 +337,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
                 version,
                 namespace,
                 deep_merge(
-                    {"profile": "ambient", "global": {"istioNamespace": namespace}, "istioNamespace": namespace},
+                    {"profile": "ambient", "istioNamespace": namespace},
                     args.get("ztunnel_values", {}),
                 ),
                 ("cni",),

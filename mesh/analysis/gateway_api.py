@@ -16,9 +16,33 @@ AMBIENT_ORDER = ("istio-base", "istiod", "istio-cni", "ztunnel")
 
 
 def gateway_api_findings(inventory: Inventory) -> list[Finding]:
-    """MESH0602, MESH0605 and IST0167: routes whose references resolve to nothing, and Sidecars in
+    """MESH0602, MESH0605, MESH0503 (Gateway API listeners) and IST0167: routes whose references resolve to nothing, and Sidecars in
     ambient namespaces."""
-    return _reference_findings(inventory) + _sidecar_findings(inventory) + _unbound_gateways(inventory)
+    findings = _reference_findings(inventory) + _sidecar_findings(inventory) + _unbound_gateways(inventory)
+    return findings + _tls_secrets(inventory)
+
+
+def _tls_secrets(inventory: Inventory) -> list[Finding]:
+    """MESH0503 for Gateway API listeners: a certificate Secret the stack does not create."""
+    secrets = {(namespace_of(s), object_name(s)) for s in inventory.find("Secret")}
+    findings = []
+    for gateway in inventory.find("Gateway"):
+        if not is_gateway_api(gateway.inputs):
+            continue
+        ns = namespace_of(gateway)
+        for i, listener in enumerate(gateway.inputs["spec"].get("listeners") or []):
+            for j, cert in enumerate((listener.get("tls") or {}).get("certificateRefs") or []):
+                key = (cert.get("namespace", ns), cert["name"])
+                if key not in secrets:
+                    findings.append(
+                        finding(
+                            "MESH0503",
+                            ref(gateway),
+                            f"spec.listeners[{i}].tls.certificateRefs[{j}]",
+                            f"TLS secret {key[0]}/{key[1]} is not managed by this stack: HTTPS fails until it exists",
+                        )
+                    )
+    return findings
 
 
 def _unbound_gateways(inventory: Inventory) -> list[Finding]:
