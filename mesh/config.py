@@ -249,12 +249,20 @@ def load(raw: Mapping[str, Any], secrets: Mapping[str, Sequence[Leaf]] | None = 
     if "istio" in clean and "services" in clean:
         problems += _namespace_revision_problems(values, namespace, services)
     if "istio" in clean and values["istio"].get("data_plane") == "ambient":
-        for key, why in (
-            ("limit_egress", "a Sidecar resource has no effect in ambient (Istio's IST0167); set it false or drop it"),
-            ("namespace_revisions", "ambient namespaces select no revision: pods get no sidecar to inject"),
-        ):
-            if values.get(key):
-                problems.append(Problem(key_path(key), f"not with {key_path('istio')}.data_plane ambient: {why}"))
+        if values.get("namespace_revisions"):
+            problems.append(
+                Problem(
+                    key_path("namespace_revisions"),
+                    f"not with {key_path('istio')}.data_plane ambient: ambient namespaces select no revision "
+                    "(pods get no sidecar to inject)",
+                )
+            )
+        if values.get("limit_egress", True):
+            # Pulumi.yaml defaults it to true, so an explicit value cannot be told apart: said, not refused.
+            notes.append(
+                f"{key_path('limit_egress')} has no effect with {key_path('istio')}.data_plane ambient: no Sidecar "
+                "resources are created, as no sidecar would read them (Istio's IST0167)"
+            )
     if problems:
         raise ConfigError(problems, "the stack config")
     return StackConfig(
@@ -264,7 +272,7 @@ def load(raw: Mapping[str, Any], secrets: Mapping[str, Sequence[Leaf]] | None = 
         default_deny=values.get("default_deny", True),
         namespace_mtls_mode=values.get("namespace_mtls_mode"),
         # Sidecar resources mean nothing in ambient: no sidecar reads them.
-        limit_egress=values.get("limit_egress", values.get("istio", {}).get("data_plane") != "ambient"),
+        limit_egress=values.get("limit_egress", True) and values.get("istio", {}).get("data_plane") != "ambient",
         external_hosts=tuple(values.get("external_hosts", [])),
         allow_default_namespace=values.get("allow_default_namespace", False),
         namespace_revisions=dict(values.get("namespace_revisions", {})),

@@ -151,7 +151,6 @@ def stack() -> dict[str, Any]:
 
 def test_what_ambient_cannot_honour_is_refused_at_its_key_path_all_at_once():
     values = stack()
-    values["limit_egress"] = True
     values["istio"]["revisions"] = [{"name": "1-30-5"}]
     values["istio"]["tags"] = {"stable": "1-30-5"}
     values["namespace_revisions"] = {"shop": "stable"}
@@ -159,7 +158,6 @@ def test_what_ambient_cannot_honour_is_refused_at_its_key_path_all_at_once():
         load(values)
     paths = {p.path for p in err.value.problems}
     assert {
-        "service-mesh:limit_egress",
         "service-mesh:istio.revisions",
         "service-mesh:istio.tags",
         "service-mesh:namespace_revisions",
@@ -169,6 +167,14 @@ def test_what_ambient_cannot_honour_is_refused_at_its_key_path_all_at_once():
     with pytest.raises(ConfigError) as err:
         plan_environment(load(values))
     assert [p.path for p in err.value.problems] == ["service-mesh:services[0].proxy"]
+
+
+def test_limit_egress_creates_no_sidecar_in_ambient_and_the_log_says_so():
+    values = {**stack(), "limit_egress": True}
+    cfg = load(values)
+    assert not cfg.limit_egress
+    assert any("limit_egress has no effect" in note for note in cfg.notes)
+    assert all("egress_hosts" not in args for args in plan_environment(cfg).service_args.values())
 
 
 def test_a_namespace_component_refuses_a_revision_and_mesh_labels_in_ambient():
