@@ -408,3 +408,27 @@ def test_a_listener_certificate_the_stack_does_not_create_is_reported():
     spec = control_plane_spec({"traffic_api": "gateway-api", "gateway": {"tls_credential_name": "shop-tls"}})
     findings = gateway_api_findings(Inventory.of_manifests(spec.resources))
     assert [(f.code, f.path) for f in findings] == [("MESH0503", "spec.listeners[1].tls.certificateRefs[0]")]
+
+
+@needs_gateway_crds
+def test_grpc_routes_tls_gateways_and_waypoints_pass_their_crd_schemas():
+    grpc = service_args(
+        ports=[{"port": 9090, "protocol": "grpc"}],
+        traffic_api="gateway-api",
+        versions=VERSIONS[:2],
+        routes=[
+            {"match": [{"headers": {"x-beta": {"prefix": "yes"}}}], "destinations": [{"version": "v2"}]},
+            {"destinations": [{"version": "v1"}], "mirror": {"version": "v2", "percent": 2.5}},
+        ],
+        expose={"gateway": "istio-ingress/istio-ingress"},
+        data_plane="ambient",
+    )
+    objects = [*mesh_service_spec("review", grpc).istio]
+    assert {m["kind"] for m in objects} >= {"GRPCRoute", "Gateway"}
+    tls = {
+        "traffic_api": "gateway-api",
+        "gateway": {"hosts": ["a.example.com", "b.example.com"], "tls_credential_name": "t"},
+    }
+    objects += control_plane_spec(tls).resources
+    findings = [f for f in check(Inventory.of_manifests(objects)) if f.code == "MESH0001"]
+    assert findings == []
