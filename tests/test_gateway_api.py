@@ -432,3 +432,20 @@ def test_grpc_routes_tls_gateways_and_waypoints_pass_their_crd_schemas():
     objects += control_plane_spec(tls).resources
     findings = [f for f in check(Inventory.of_manifests(objects)) if f.code == "MESH0001"]
     assert findings == []
+
+
+@pytest.mark.parametrize("values", [{}, {"name": "public-gateway"}])
+def test_the_gateway_api_gateway_names_the_service_the_gateway_chart_renders(values):
+    from tests.charts import CHARTS, one, render_release
+
+    if not (CHARTS / "gateway" / "Chart.yaml").exists():
+        pytest.skip(f"Istio charts not found at {CHARTS}")
+    spec = control_plane_spec({"traffic_api": "gateway-api", "gateway": {"values": values}})
+    release = next(r for r in spec.releases if r.key == "gateway")
+    service = one(render_release(release), "Service")
+    (gateway,) = [m for m in spec.resources if m["kind"] == "Gateway"]
+    name, namespace = service["metadata"]["name"], service["metadata"].get("namespace", release.namespace)
+    assert gateway["spec"]["addresses"] == [{"type": "Hostname", "value": f"{name}.{namespace}.svc.cluster.local"}]
+    assert {listener["port"] for listener in gateway["spec"]["listeners"]} <= {
+        p["port"] for p in service["spec"]["ports"]
+    }
