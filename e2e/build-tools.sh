@@ -63,6 +63,18 @@ mkdir -p "$CACHE" "$SRC"
 CACHE=$(cd "$CACHE" && pwd)
 SRC=$CACHE/src
 
+# The wheels in the project's venv (if any) should be the ones targeted above: warn if not
+# (requirements.txt gives ranges, so a fresh venv may hold newer wheels).
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+for py in "${MESH_E2E_PYTHON:-}" "$REPO/.venv/bin/python"; do
+    [ -n "$py" ] && [ -x "$py" ] || continue
+    got=$("$py" -c 'import importlib.metadata as m; print(m.version("pulumi"), m.version("pulumi-kubernetes"))' 2>/dev/null || true)
+    [ "$got" = "$PULUMI_WHEEL_VERSION $K8S_PROVIDER_WHEEL_VERSION" ] ||
+        printf '[build-tools] warning: %s has pulumi, pulumi-kubernetes = "%s"; these tools target %s %s\n' \
+            "$py" "$got" "$PULUMI_WHEEL_VERSION" "$K8S_PROVIDER_WHEEL_VERSION" >&2
+    break
+done
+
 export PATH=/usr/local/go/bin:$PATH
 command -v go >/dev/null || { echo "go not found" >&2; exit 1; }
 export GOFLAGS=-mod=mod
@@ -127,9 +139,11 @@ run_tool() {
         rm -rf "$out"
         mv "$out.tmp" "$out"
         REPORT+=("$(printf '%-22s built    %4ds  %s' "$name" $(($(date +%s) - t0)) "$out")")
+        log "$name: built in $(($(date +%s) - t0))s"
     else
         rm -rf "$out.tmp"
         REPORT+=("$(printf '%-22s FAILED   %4ds  (exit %s)' "$name" $(($(date +%s) - t0)) "$rc")")
+        log "$name: FAILED after $(($(date +%s) - t0))s"
         FAILED=1
     fi
 }
@@ -283,6 +297,9 @@ done
         var=${pair%%:*} path=${pair#*:}
         if [ -e "$path" ]; then
             echo "export MESH_E2E_$var=$path"
+            # not the provider's folder: a provider found on PATH wins over the installed plugin
+            # and the engine warns about it on every run
+            [ -x "$path" ] && [ "$var" != PULUMI_RESOURCE_KUBERNETES ] || continue
             case ":$p:" in *":$(dirname "$path"):"*) ;; *) p="$p:$(dirname "$path")" ;; esac
         fi
     done

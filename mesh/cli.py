@@ -63,6 +63,12 @@ def parser() -> argparse.ArgumentParser:
         "--crds", type=Path, help="Istio CRD file (default: $MESH_ISTIO_CRDS or ../shared/istio/crd-all.gen.yaml)"
     )
     p_check.add_argument(
+        "--gateway-api-crds",
+        type=Path,
+        help="Gateway API CRD file (default: $MESH_GATEWAY_API_CRDS or "
+        "../shared/gateway-api/standard-install-v1.5.1.yaml)",
+    )
+    p_check.add_argument(
         "--kubernetes-version",
         default=KUBERNETES_VERSION,
         help=f"Kubernetes version of the schemas, one of {', '.join(kubernetes_versions())} (default: %(default)s)",
@@ -92,7 +98,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if args.command == "render":
         return _render(args, run)
-    findings = check(run, crds=args.crds, kubernetes_version=args.kubernetes_version, declared=run.declared_calls)
+    findings = check(
+        run,
+        crds=args.crds,
+        kubernetes_version=args.kubernetes_version,
+        declared=run.declared_calls,
+        gateway_api_crds=args.gateway_api_crds,
+    )
     _print_findings(args, findings, len(run.custom()))
     return 1 if any(f.severity == ERROR for f in findings) else 0
 
@@ -108,6 +120,11 @@ def _check_flags(args: argparse.Namespace) -> None:
             load_istio_schemas(args.crds)
         except CrdFileError as err:
             problems.append(f"--crds: {err}")
+    if args.gateway_api_crds is not None:
+        try:
+            load_istio_schemas(args.gateway_api_crds)
+        except CrdFileError as err:
+            problems.append(f"--gateway-api-crds: {err}")
     if problems:
         raise UsageError("\n".join(problems))
 

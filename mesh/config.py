@@ -51,7 +51,7 @@ class CallConfig(TypedDict):
 
 
 # Keys the environment derives from the dependency graph, never set by hand.
-DERIVED_KEYS = ("allowed_callers", "expose", "egress_hosts", "service_name")
+DERIVED_KEYS = ("allowed_callers", "expose", "egress_hosts", "service_name", "traffic_api", "data_plane")
 
 _service_fields: dict[str, Any] = {
     k: v for k, v in typing.get_type_hints(MeshServiceArgs, include_extras=True).items() if k not in DERIVED_KEYS
@@ -240,6 +240,21 @@ def load(raw: Mapping[str, Any], secrets: Mapping[str, Sequence[Leaf]] | None = 
             ]
     if "istio" in clean and "services" in clean:
         problems += _namespace_revision_problems(values, namespace, services)
+    if "istio" in clean and values["istio"].get("data_plane") == "ambient":
+        if values.get("namespace_revisions"):
+            problems.append(
+                Problem(
+                    key_path("namespace_revisions"),
+                    f"not with {key_path('istio')}.data_plane ambient: ambient namespaces select no revision "
+                    "(pods get no sidecar to inject)",
+                )
+            )
+        if values.get("limit_egress", True):
+            # Pulumi.yaml defaults it to true, so an explicit value cannot be told apart: said, not refused.
+            notes.append(
+                f"{key_path('limit_egress')} has no effect with {key_path('istio')}.data_plane ambient: no Sidecar "
+                "resources are created, as no sidecar would read them (Istio's IST0167)"
+            )
     if problems:
         raise ConfigError(problems, "the stack config")
     return StackConfig(
@@ -248,7 +263,8 @@ def load(raw: Mapping[str, Any], secrets: Mapping[str, Sequence[Leaf]] | None = 
         services=services,
         default_deny=values.get("default_deny", True),
         namespace_mtls_mode=values.get("namespace_mtls_mode"),
-        limit_egress=values.get("limit_egress", True),
+        # Sidecar resources mean nothing in ambient: no sidecar reads them.
+        limit_egress=values.get("limit_egress", True) and values.get("istio", {}).get("data_plane") != "ambient",
         external_hosts=tuple(values.get("external_hosts", [])),
         allow_default_namespace=values.get("allow_default_namespace", False),
         namespace_revisions=dict(values.get("namespace_revisions", {})),

@@ -118,6 +118,8 @@ def plan_environment(cfg: StackConfig) -> EnvironmentPlan:
 
     def ns_args(ns: str) -> dict[str, Any]:
         out: dict[str, Any] = {"revision": chosen.get(ns, cp.revision), "default_deny": cfg.default_deny}
+        if cp.data_plane == "ambient":
+            out = {"data_plane": "ambient", "default_deny": cfg.default_deny}
         if cfg.namespace_mtls_mode:
             out["mtls_mode"] = cfg.namespace_mtls_mode
         return out
@@ -184,6 +186,8 @@ def _service_args(
         "cluster_domain": cp.cluster_domain,
         "root_namespace": cp.namespace,
         "part_of": PROJECT,
+        "traffic_api": cp.traffic_api,
+        "data_plane": cp.data_plane,
     }
     tracing = cfg.istio.get("tracing")
     by_name = {s.name: s for s in cfg.services}
@@ -210,8 +214,10 @@ def _service_args(
             "namespace": svc.namespace,
             "service_name": svc.name,
             # What injects the namespace: a new revision or version there rolls the pods.
-            "injected_by": cp.injected_by(namespace_args[svc.namespace]["revision"]),
+            "injected_by": cp.injected_by(namespace_args[svc.namespace].get("revision", "")),
         }
+        if cp.data_plane == "ambient":
+            del args["injected_by"]  # no sidecar: an upgrade restarts ztunnel, not the pods
         # Explicit env wins over what the graph derives (check warns: MESH0405).
         secret = svc.args.get("secret_env", {})
         env = {**{k: v for k, v in derived_env.items() if k not in secret}, **svc.args.get("env", {})}

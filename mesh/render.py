@@ -34,7 +34,9 @@ def document(run: OfflineRun, reg: Resource) -> str:
 def write(run: OfflineRun, out: Path) -> list[Path]:
     """Write every object under ``out/<component>/``; return the files written."""
     written = []
-    for reg in run.custom():
+    # Manifest files applied as is (the Gateway API CRDs) are components to Pulumi; shown all the same.
+    files = [r for r in run.resources if r.type == "kubernetes:yaml/v2:ConfigFile"]
+    for reg in [*run.custom(), *files]:
         path = out / run.component_of(reg) / file_name(reg)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(document(run, reg))

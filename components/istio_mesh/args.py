@@ -97,6 +97,45 @@ class TracingProvider(StrEnum):
     """A Zipkin-compatible collector (Zipkin, Jaeger's Zipkin port)."""
 
 
+class TrafficApi(StrEnum):
+    """Which API a stack's routes compile to."""
+
+    ISTIO = "istio"
+    """Istio's VirtualService, DestinationRule (subsets) and Gateway."""
+    GATEWAY_API = "gateway-api"
+    """Kubernetes Gateway API: HTTPRoute (GRPCRoute for gRPC) bound to the Service for
+    mesh traffic and to a Gateway API Gateway for ingress; per-version Services instead
+    of subsets; DestinationRules only for traffic policies."""
+
+
+class DataPlane(StrEnum):
+    """How workloads join the mesh."""
+
+    SIDECAR = "sidecar"
+    """An injected Envoy sidecar per pod."""
+    AMBIENT = "ambient"
+    """Ambient mode: ztunnel per node for L4 (mTLS, L4 policy), a waypoint proxy per
+    service that needs L7 (routing, L7 authorization, JWT)."""
+
+
+class GatewayApiArgs(TypedDict, total=False):
+    """The Kubernetes Gateway API CRDs (standard channel) that `gateway-api` routes and
+    ambient waypoints need."""
+
+    version: str
+    """Gateway API release, such as "v1.5.1": installed with `install_crds`, else the
+    version the cluster already has (check verifies it is one Istio supports).
+    Default: "v1.5.1", the release Istio 1.30 is built against."""
+    install_crds: bool
+    """Install the standard-channel CRDs of `version` before istiod (which watches
+    them) and before any route. Default: false, as CRDs are cluster-wide and often
+    owned by the platform team; set it where the stack owns the cluster."""
+    crds_file: str
+    """URL or local path of the standard-channel install manifest, for air-gapped
+    clusters or a vendored copy. Default: the release asset on GitHub,
+    "https://github.com/kubernetes-sigs/gateway-api/releases/download/<version>/standard-install.yaml"."""
+
+
 class TracingArgs(TypedDict):
     """A tracing provider: an `extensionProviders` entry in istiod's mesh config,
     named by the mesh-wide Telemetry."""
@@ -177,6 +216,19 @@ class GatewayArgs(TypedDict, total=False):
     so the Gateway resource and the entry service's policy follow them."""
 
 
+class RetryArgs(TypedDict, total=False):
+    """Retry policy of a route."""
+
+    attempts: int
+    """Tries after the first, 0 to 10. Default: 2, as in Istio."""
+    per_try_timeout: str
+    """Timeout of each try, as a duration such as "2s". Default: "2s"."""
+    retry_on: str
+    """Envoy retry conditions. Default: "connect-failure,refused-stream,unavailable,
+    cancelled,retriable-status-codes", Istio's own, which never retries a request
+    the service may have half done."""
+
+
 class IstioControlPlaneArgs(TypedDict, total=False):
     """Inputs of IstioControlPlane. Every field is optional."""
 
@@ -243,10 +295,31 @@ class IstioControlPlaneArgs(TypedDict, total=False):
     cluster when the stack lets go of them. Default: false; set it in production.
     Releases are never retained on delete: a destroy uninstalls them (the CRDs
     stay by the base chart's own resource policy)."""
+    traffic_api: TrafficApi
+    """The API routes compile to: `istio` (VirtualService) or `gateway-api`
+    (HTTPRoute, GRPCRoute; the ingress gateway becomes a Gateway API Gateway).
+    Default: istio, today's output."""
+    data_plane: DataPlane
+    """`sidecar` or `ambient` (base, istiod with the ambient profile, cni and ztunnel;
+    namespaces labelled for ambient; waypoints where L7 is needed). Default: sidecar."""
+    gateway_api: GatewayApiArgs
+    """The Gateway API CRDs: installed or verified. Default: version v1.5.1, not
+    installed (the cluster is expected to have them with `gateway-api` or ambient)."""
+    default_retries: RetryArgs
+    """The mesh-wide retry policy (meshConfig `defaultHttpRetryPolicy`) of routes that
+    carry none: every HTTPRoute, as the standard channel has no retry field. Set
+    with `traffic_api: gateway-api` only. Default: the routes' own defaults (2
+    attempts, 2s per try, Istio's retry conditions)."""
     base_values: dict[str, Any]
     """Helm values deep-merged over the `base` chart's derived values."""
     istiod_values: dict[str, Any]
     """Helm values deep-merged over the `istiod` chart's derived values."""
+    cni_values: dict[str, Any]
+    """Helm values deep-merged over the `cni` chart's derived values (ambient only).
+    Default: {} (the ambient profile)."""
+    ztunnel_values: dict[str, Any]
+    """Helm values deep-merged over the `ztunnel` chart's derived values (ambient only).
+    Default: {} (the ambient profile)."""
 
 
 class PortArgs(TypedDict):
@@ -291,19 +364,6 @@ class DestinationArgs(TypedDict):
     weight: NotRequired[int]
     """Percentage of the route's traffic. Default: 100 for a lone destination.
     A route's weights must add up to 100."""
-
-
-class RetryArgs(TypedDict, total=False):
-    """Retry policy of a route."""
-
-    attempts: int
-    """Tries after the first, 0 to 10. Default: 2, as in Istio."""
-    per_try_timeout: str
-    """Timeout of each try, as a duration such as "2s". Default: "2s"."""
-    retry_on: str
-    """Envoy retry conditions. Default: "connect-failure,refused-stream,unavailable,
-    cancelled,retriable-status-codes", Istio's own, which never retries a request
-    the service may have half done."""
 
 
 class FaultArgs(TypedDict, total=False):
@@ -560,6 +620,16 @@ class MeshServiceArgs(TypedDict):
     part_of: NotRequired[str]
     """Value of the `app.kubernetes.io/part-of` label on every object. Default:
     unset (no such label)."""
+    traffic_api: NotRequired[TrafficApi]
+    """The API its routes compile to: `istio` (a VirtualService over DestinationRule
+    subsets) or `gateway-api` (an HTTPRoute, or GRPCRoute for a gRPC first port, over
+    a Service per version named `<service>-<version>`). Features the chosen API
+    cannot express are refused at their key. Default: istio."""
+    data_plane: NotRequired[DataPlane]
+    """`sidecar` or `ambient`. In ambient no sidecar is injected nor configured (no
+    Sidecar resource, no proxy annotations), and a service that needs L7 (routes,
+    retries, timeouts, L7 authorization, JWT) gets a waypoint of its own; the rest
+    is L4 on ztunnel. Default: sidecar."""
     injected_by: NotRequired[str]
     """The control plane revision and version that inject the sidecars, such as
     "1-30-5/1.30.5", as the pod-template annotation `istio-mesh/injected-by`:
@@ -584,6 +654,9 @@ class MeshNamespaceArgs(TypedDict, total=False):
     mesh-wide mode applies."""
     labels: dict[str, str]
     """More namespace labels. Default: none."""
+    data_plane: DataPlane
+    """`sidecar` labels the namespace for injection (`revision`); `ambient` labels it
+    `istio.io/dataplane-mode=ambient` and sets no injection label. Default: sidecar."""
     external_hosts: list[ExternalHostArgs]
     """Hosts outside the mesh, each a ServiceEntry exported to the whole mesh,
     so that they stay reachable under REGISTRY_ONLY. Default: none."""

@@ -75,11 +75,17 @@ class IstioControlPlane(pulumi.ComponentResource):
             # `pulumi up` fail on "already exists".
             ns_opts = pulumi.ResourceOptions(parent=self)
             namespaces[manifest["metadata"]["name"]] = register(name, manifest, ns_opts)
+        # CRDs istiod watches (the Gateway API's) come before it, as the routes do.
+        crd_files: list[pulumi.Resource] = [
+            k8s.yaml.v2.ConfigFile(child_name(name, crd.key), file=crd.file, opts=pulumi.ResourceOptions(parent=self))
+            for crd in spec.crd_files
+        ]
         releases: dict[str, k8s.helm.v3.Release] = {}
         for rel in spec.releases:
+            crds = crd_files if rel.key in spec.istiod_keys else []
             release_opts = pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[namespaces[rel.namespace], *(releases[key] for key in rel.after)],
+                depends_on=[namespaces[rel.namespace], *crds, *(releases[key] for key in rel.after)],
                 protect=rel.protect,
                 retain_on_delete=rel.retain_on_delete,
             )
@@ -97,9 +103,16 @@ class IstioControlPlane(pulumi.ComponentResource):
                 timeout=rel.timeout,
                 opts=release_opts,
             )
-        self.ready: list[pulumi.Resource] = [releases["base"], *(releases[key] for key in spec.istiod_keys)]
+        data_plane = [releases[key] for key in ("cni", "ztunnel", "gateway") if key in releases]
+        self.ready: list[pulumi.Resource] = [
+            *crd_files,
+            releases["base"],
+            *(releases[key] for key in spec.istiod_keys),
+            # Ambient: pods start once the CNI and ztunnel capture them, after the gateways.
+            *(data_plane if spec.data_plane == "ambient" else []),
+        ]
         """What custom resources and workloads must wait for: the CRDs, then the
-        validating and injecting webhooks."""
+        validating and injecting webhooks (and, in ambient, the node agents and gateways)."""
         self.releases = releases
         for manifest in spec.resources:
             # Retained when protected: a policy the stack lets go of (a rename, say) is

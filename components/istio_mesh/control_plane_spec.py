@@ -34,6 +34,18 @@ class ReleaseSpec:
 
 
 @dataclass(frozen=True)
+class CrdFileSpec:
+    """A file of CustomResourceDefinitions applied as is (the Gateway API's install manifest)."""
+
+    key: str
+    """Suffix of the Pulumi resource name, unique within the component."""
+    file: str
+    """URL or local path of the manifest."""
+    version: str
+    """The release it installs, such as "v1.5.1"."""
+
+
+@dataclass(frozen=True)
 class ControlPlaneSpec:
     """Everything IstioControlPlane registers, in dependency order."""
 
@@ -59,6 +71,14 @@ class ControlPlaneSpec:
     gateway_namespace: str = ""
     gateway_service_account: str = ""
     """The gateway pods' ServiceAccount, as the gateway chart derives it; empty without a gateway."""
+    traffic_api: str = d.TRAFFIC_API
+    """What routes compile to: "istio" or "gateway-api"."""
+    data_plane: str = d.DATA_PLANE
+    """"sidecar" or "ambient"."""
+    crd_files: tuple[CrdFileSpec, ...] = ()
+    """CRD manifests applied before istiod, which watches them (the Gateway API's)."""
+    gateway_api_version: str = d.GATEWAY_API_VERSION
+    """The Gateway API release installed, or the one the cluster is said to have."""
 
     def resolve(self, ref: str) -> str:
         """The revision a revision or tag names ("" selects the default revision)."""
@@ -82,11 +102,14 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
-def injection_labels(revision: str) -> dict[str, str]:
-    """Namespace labels that select a control plane for sidecar injection.
+def injection_labels(revision: str, data_plane: str = d.DATA_PLANE) -> dict[str, str]:
+    """Namespace labels that put its pods on the mesh: for ambient, ztunnel's label and
+    no injection label; for sidecars, the one that selects a control plane.
 
-    Never both: with both, the revision label is ignored (Istio's IST0123).
+    Never both injection labels: with both, the revision label is ignored (Istio's IST0123).
     """
+    if data_plane == "ambient":
+        return {"istio.io/dataplane-mode": "ambient"}
     return {"istio.io/rev": revision} if revision else {"istio-injection": "enabled"}
 
 
@@ -141,6 +164,19 @@ def _mesh_config(args: Mapping[str, Any], trust_domain: str) -> dict[str, Any]:
         # Apps start after their proxy, so their first calls do not fail.
         "defaultConfig": {"holdApplicationUntilProxyStarts": True},
     }
+    if args.get("traffic_api") == "gateway-api":
+        # HTTPRoutes carry no retries in the standard channel: this policy is theirs.
+        retries = {
+            "attempts": d.RETRY_ATTEMPTS,
+            "per_try_timeout": d.RETRY_PER_TRY_TIMEOUT,
+            "retry_on": d.RETRY_ON,
+            **args.get("default_retries", {}),
+        }
+        mesh_config["defaultHttpRetryPolicy"] = {
+            "attempts": retries["attempts"],
+            "perTryTimeout": retries["per_try_timeout"],
+            "retryOn": retries["retry_on"],
+        }
     if "tracing" in args:
         # Only an extension provider: `defaultProviders` stays the chart's
         # (`metrics: [prometheus]`), so Prometheus metrics keep working; the
@@ -182,6 +218,14 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     tags: dict[str, str] = dict(args.get("tags", {}))
     # Canary: one istiod per declared revision; in place: one istiod, `revision`.
     canary = "revisions" in args
+    ambient = args.get("data_plane", d.DATA_PLANE) == "ambient"
+    traffic_api = args.get("traffic_api", d.TRAFFIC_API)
+    gateway_api = args.get("gateway_api", {})
+    gateway_api_version = gateway_api.get("version", d.GATEWAY_API_VERSION)
+    crd_files: tuple[CrdFileSpec, ...] = ()
+    if gateway_api.get("install_crds"):
+        url = gateway_api.get("crds_file", d.GATEWAY_API_CRDS_URL.format(version=gateway_api_version))
+        crd_files = (CrdFileSpec("gateway-api-crds", url, gateway_api_version),)
     revisions = (
         {r["name"]: r.get("version", version) for r in args["revisions"]}
         if canary
@@ -238,6 +282,8 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
                 **({"revisionTags": sorted(t for t, r in tags.items() if r == rev)} if tags else {}),
                 "pilot": pilot,
                 "meshConfig": _mesh_config(args, trust_domain),
+                # The chart's ambient profile: istiod serves ztunnel and waypoints.
+                **({"profile": "ambient"} if ambient else {}),
             },
             args.get("istiod_values", {}),
         )
@@ -260,6 +306,47 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
         )
         istiod_keys.append(key)
         after = key
+    if ambient:
+        # The node agents, after istiod (their certificates and config come from it),
+        # the CNI first so that no pod starts unsecured: base → istiod → cni → ztunnel.
+        chart_cni, _ = _chart(repository, "cni")
+        chart_ztunnel, _ = _chart(repository, "ztunnel")
+        # The cni chart installs into its release's namespace; ztunnel reaches istiod by `istioNamespace`.
+        profile = {"profile": "ambient"}
+        releases.append(
+            ReleaseSpec(
+                "cni",
+                d.CNI_RELEASE,
+                chart_cni,
+                repo,
+                version,
+                namespace,
+                deep_merge(profile, args.get("cni_values", {})),
+                (after,),
+                protect,
+                False,
+                timeout,
+            )
+        )
+        releases.append(
+            ReleaseSpec(
+                "ztunnel",
+                d.ZTUNNEL_RELEASE,
+                chart_ztunnel,
+                repo,
+                version,
+                namespace,
+                deep_merge(
+                    {"profile": "ambient", "istioNamespace": namespace},
+                    args.get("ztunnel_values", {}),
+                ),
+                ("cni",),
+                protect,
+                False,
+                timeout,
+            )
+        )
+    data_plane_keys = ("ztunnel",) if ambient else tuple(istiod_keys)
     namespaces = [_namespace(namespace)]
     telemetry: dict[str, Any] = {}
     if args.get("access_log", True):
@@ -285,7 +372,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
         version=version,
         revision=args.get("revision", ""),
         namespace=namespace,
-        injection_labels=injection_labels(args.get("revision", "")),
+        injection_labels=injection_labels(args.get("revision", ""), args.get("data_plane", d.DATA_PLANE)),
         namespaces=namespaces,
         releases=releases,
         resources=resources_out,
@@ -295,6 +382,10 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
         istiod_keys=tuple(istiod_keys),
         trust_domain=trust_domain,
         cluster_domain=cluster_domain,
+        traffic_api=traffic_api,
+        data_plane=args.get("data_plane", d.DATA_PLANE),
+        crd_files=crd_files,
+        gateway_api_version=gateway_api_version,
     )
     if "gateway" not in args:
         return spec
@@ -327,14 +418,21 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
             version,
             gw_namespace,
             gateway_values,
-            tuple(istiod_keys),
+            # Gateways after the data plane: base → istiod → (cni → ztunnel) → gateways.
+            data_plane_keys,
             protect,
             False,
             timeout,
         )
     )
     identity = gateway_identity(d.GATEWAY_RELEASE, gateway_values)
-    resources_out.append(_gateway(gateway, gw_namespace, identity.selector))
+    if traffic_api == "gateway-api":
+        # Manual deployment: the Gateway names the chart's Service, so Istio programs
+        # those pods instead of deploying its own.
+        address = f"{identity.name}.{gw_namespace}.svc.{cluster_domain}"
+        resources_out += kubernetes_gateway(gateway, gw_namespace, d.GATEWAY_RELEASE, address)
+    else:
+        resources_out.append(_gateway(gateway, gw_namespace, identity.selector))
     return replace(
         spec,
         gateway_ref=f"{gw_namespace}/{d.GATEWAY_RELEASE}",
@@ -379,3 +477,63 @@ def _gateway(gateway: Mapping[str, Any], namespace: str, selector: Mapping[str, 
         namespace,
         {"selector": dict(selector), "servers": servers},
     )
+
+
+def kubernetes_gateway(gateway: Mapping[str, Any], namespace: str, name: str, address: str) -> list[Manifest]:
+    """The ingress as a Gateway API Gateway of class ``istio``: a listener per host on
+    80 (and 443 with TLS, port 80 then only redirecting), routes from any namespace."""
+    hosts = gateway.get("hosts", ["*"])
+    tls = gateway.get("tls_credential_name")
+
+    def listener(protocol: str, port: int, i: int, host: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": f"{protocol.lower()}-{i}", "port": port, "protocol": protocol}
+        if host != "*":
+            out["hostname"] = host
+        if protocol == "HTTPS":
+            out["tls"] = {"mode": "Terminate", "certificateRefs": [{"group": "", "kind": "Secret", "name": tls}]}
+        # With TLS, plain HTTP only carries the redirect, which lives beside the Gateway.
+        out["allowedRoutes"] = {"namespaces": {"from": "Same" if tls and protocol == "HTTP" else "All"}}
+        return out
+
+    listeners = [listener("HTTP", 80, i, h) for i, h in enumerate(hosts)]
+    if tls:
+        listeners += [listener("HTTPS", 443, i, h) for i, h in enumerate(hosts)]
+    out: list[Manifest] = [
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "Gateway",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {
+                "gatewayClassName": d.GATEWAY_CLASS,
+                "addresses": [{"type": "Hostname", "value": address}],
+                "listeners": listeners,
+            },
+        }
+    ]
+    if tls:
+        out.append(
+            {
+                "apiVersion": "gateway.networking.k8s.io/v1",
+                "kind": "HTTPRoute",
+                "metadata": {"name": f"{name}-https-redirect", "namespace": namespace},
+                "spec": {
+                    "parentRefs": [
+                        {
+                            "group": "gateway.networking.k8s.io",
+                            "kind": "Gateway",
+                            "name": name,
+                            "sectionName": f"http-{i}",
+                        }
+                        for i in range(len(hosts))
+                    ],
+                    "rules": [
+                        {
+                            "filters": [
+                                {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}
+                            ]
+                        }
+                    ],
+                },
+            }
+        )
+    return out

@@ -79,3 +79,28 @@ WRITABLE_PATHS = ["/tmp"]
 """The root filesystem is read-only; most runtimes still need a scratch /tmp."""
 HPA_CPU_UTILIZATION = 75
 """Room for a burst before new pods are ready."""
+
+TRAFFIC_API = "istio"
+"""Today's output: VirtualServices over DestinationRule subsets."""
+DATA_PLANE = "sidecar"
+"""Today's data plane: an injected sidecar per pod."""
+GATEWAY_API_VERSION = "v1.5.1"
+"""The Gateway API release Istio 1.30 is built against."""
+GATEWAY_API_MIN_MINOR = 5
+"""Istio 1.30 reads the v1 HTTPRoute and GRPCRoute fields of Gateway API 1.5; an older
+cluster's CRDs may lack them."""
+GATEWAY_API_CRDS_URL = (
+    "https://github.com/kubernetes-sigs/gateway-api/releases/download/{version}/standard-install.yaml"
+)
+"""The standard-channel install manifest of a Gateway API release."""
+GATEWAY_CLASS = "istio"
+"""Istio's GatewayClass for ingress gateways."""
+WAYPOINT_CLASS = "istio-waypoint"
+"""Istio's GatewayClass for ambient waypoints."""
+WAYPOINT_PORT = 15008
+"""Waypoints listen on HBONE's port."""
+CNI_RELEASE = "istio-cni"
+"""The cni chart's release, as Istio's ambient install guide names it."""
+ZTUNNEL_RELEASE = "ztunnel"
+"""The ztunnel chart's resources are named after ``resourceName`` (default "ztunnel");
+the release keeps the same name, as Istio's guide does."""

@@ -23,7 +23,7 @@ def mesh_namespace_spec(name: str, args: Mapping[str, Any], path: str = "args") 
     raise_if(mesh_namespace_problems(args, path, name), f"MeshNamespace {name!r} arguments")
     args = plain(args)
     ns = args.get("namespace_name", name)
-    labels = {**args.get("labels", {}), **injection_labels(args.get("revision", ""))}
+    labels = {**args.get("labels", {}), **injection_labels(args.get("revision", ""), args.get("data_plane", "sidecar"))}
     namespace: Manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": labels}}
     policies: list[Manifest] = []
     if args.get("default_deny", True):

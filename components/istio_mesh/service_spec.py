@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from istio_mesh import ambient_spec, gateway_api_spec
 from istio_mesh import defaults as d
 from istio_mesh.control_plane_spec import Manifest, k8s_resources
 from istio_mesh.shape import is_known
@@ -31,7 +32,7 @@ class ServiceSpec:
     workloads: tuple[Manifest, ...]
     """ServiceAccount, Deployments, Service and their companions (read-only)."""
     istio: tuple[Manifest, ...]
-    """Istio custom resources (read-only)."""
+    """Custom resources, Istio's and the Gateway API's (read-only)."""
 
 
 def service_host(name: str, namespace: str, cluster_domain: str = d.CLUSTER_DOMAIN) -> str:
@@ -87,19 +88,50 @@ def _build(name: str, args: Mapping[str, Any]) -> ServiceSpec:
         )
     for version in args["versions"]:
         workloads += _version_workloads(svc, namespace, labels, version, args)
-    workloads.append(_service(svc, namespace, labels, args["ports"]))
-    istio = [
-        _destination_rule(svc, namespace, host, labels, args),
-        *_virtual_services(svc, namespace, host, labels, args),
-    ]
+    ambient = args.get("data_plane", d.DATA_PLANE) == "ambient"
+    waypoint = ambient and ambient_spec.needs_waypoint(args)
+    service = _service(svc, namespace, labels, args["ports"])
+    if waypoint:
+        service["metadata"]["labels"].update(ambient_spec.waypoint_labels(svc))
+    workloads.append(service)
+    istio: list[Manifest]
+    if args.get("traffic_api", d.TRAFFIC_API) == "gateway-api":
+        workloads += gateway_api_spec.version_services(svc, namespace, labels, args, service)
+        cluster_domain = args.get("cluster_domain", d.CLUSTER_DOMAIN)
+        istio = gateway_api_spec.destination_rules(svc, namespace, labels, args, cluster_domain, _traffic_policy)
+        routes = gateway_api_spec.routes(svc, namespace, labels, args)
+        if ambient and not waypoint:
+            # Nothing in ambient reads a mesh route without a waypoint (ztunnel is L4
+            # only); the ingress gateway, a proxy of its own, still reads its route.
+            routes = [r for r in routes if r["spec"]["parentRefs"][0]["kind"] != "Service"]
+        istio += routes
+    else:
+        istio = [_destination_rule(svc, namespace, host, labels, args)]
+        services = _virtual_services(svc, namespace, host, labels, args)
+        if ambient and not waypoint:
+            services = ambient_spec.ingress_only(services)
+        istio += services
+    if waypoint:
+        istio.append(ambient_spec.waypoint(svc, namespace, labels))
+    trust_domain = args.get("trust_domain", d.TRUST_DOMAIN)
     if "allowed_callers" in args:
-        trust_domain = args.get("trust_domain", d.TRUST_DOMAIN)
-        istio.append(_authorization_policy(svc, namespace, labels, args["allowed_callers"], trust_domain))
+        policy = _authorization_policy(svc, namespace, labels, args["allowed_callers"], trust_domain)
+        if waypoint:
+            # Callers reach the pods through the waypoint: it enforces their rules, and
+            # ztunnel, which sees only the waypoint's identity, admits the waypoint.
+            policy["spec"] = ambient_spec.targeting_service(svc, policy["spec"])
+            istio += [policy, ambient_spec.admit_waypoint(svc, namespace, labels, trust_domain)]
+        else:
+            istio.append(policy)
     if "egress_hosts" in args:
         root = args.get("root_namespace", d.ISTIO_NAMESPACE)
         istio.append(_sidecar(svc, namespace, labels, args["egress_hosts"], root))
     if "jwt" in args:
-        istio += _jwt(svc, namespace, labels, args["jwt"])
+        jwt = _jwt(svc, namespace, labels, args["jwt"])
+        if waypoint:
+            for manifest in jwt:
+                manifest["spec"] = ambient_spec.targeting_service(svc, manifest["spec"])
+        istio += jwt
     versions = tuple(v["name"] for v in args["versions"])
     return ServiceSpec(svc, namespace, host, args["ports"][0]["port"], versions, tuple(workloads), tuple(istio))
 
@@ -111,7 +143,9 @@ def _version_workloads(
     name = f"{svc}-{ver}"
     # `app` and `version` are what Istio's telemetry, Kiali and Grafana group by.
     selector = {"app": svc, "version": ver}
-    pod_labels = {**labels, **selector, "app.kubernetes.io/version": ver, "sidecar.istio.io/inject": "true"}
+    pod_labels = {**labels, **selector, "app.kubernetes.io/version": ver}
+    if args.get("data_plane", d.DATA_PLANE) == "sidecar":
+        pod_labels["sidecar.istio.io/inject"] = "true"
     replicas = version.get("replicas", args.get("replicas", d.REPLICAS))
     autoscaling = args.get("autoscaling")
     deployment_spec: dict[str, Any] = {
@@ -173,6 +207,9 @@ def _version_workloads(
 
 
 def _pod_annotations(args: Mapping[str, Any]) -> dict[str, str]:
+    if args.get("data_plane", d.DATA_PLANE) == "ambient":
+        # No sidecar to configure, and nothing to restart for: ztunnel serves the pods.
+        return {}
     annotations = _proxy_annotations(args.get("proxy", {}))
     if "injected_by" in args:
         # A change rolls the pods, which the new revision then injects.

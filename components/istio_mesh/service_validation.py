@@ -10,6 +10,7 @@ from typing import Any
 from istio_mesh import args as a
 from istio_mesh import defaults as d
 from istio_mesh import grammar
+from istio_mesh.ambient_spec import ambient_problems
 from istio_mesh.checks import (
     HTTP_METHODS,
     RESERVED_NAMESPACES,
@@ -23,6 +24,7 @@ from istio_mesh.checks import (
     resources,
     rule,
 )
+from istio_mesh.gateway_api_spec import gateway_api_problems
 from istio_mesh.revision_validation import domain, label_value
 from istio_mesh.shape import Problem, did_you_mean, join, shaped
 
@@ -106,6 +108,10 @@ def mesh_service_problems(args: Mapping[str, Any], path: str, name: str | None =
     if "autoscaling" in args:
         problems += _autoscaling(args, join(path, "autoscaling"))
     problems += _cluster_facts(args, path)
+    if args.get("traffic_api") == "gateway-api":
+        problems += gateway_api_problems(args, path, args.get("service_name", name or "service"))
+    if args.get("data_plane") == "ambient":
+        problems += ambient_problems(args, path)
     return problems
 
 
@@ -249,6 +255,11 @@ def _traffic_policy(tp: Mapping[str, Any], path: str) -> list[Problem]:
     if "consecutive_5xx_errors" in outlier:
         problems += in_range(outlier["consecutive_5xx_errors"], 1, 2**31 - 1, join(opath, "consecutive_5xx_errors"))
     return problems
+
+
+def retries_problems(retries: Mapping[str, Any], path: str) -> list[Problem]:
+    """Problems of RetryArgs (shape already checked)."""
+    return _retries(retries, path)
 
 
 def _retries(retries: Mapping[str, Any], path: str) -> list[Problem]:

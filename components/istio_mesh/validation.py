@@ -7,6 +7,7 @@ the component analyzer reads, and the semantic checks here and in
 ``istio_mesh.grammar``, ranges, references between fields, reserved namespaces.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,7 +29,7 @@ from istio_mesh.revision_validation import (
     revision_problems,
     revision_ref_problems,
 )
-from istio_mesh.service_validation import http_method, mesh_service_problems, port_name, volume_name
+from istio_mesh.service_validation import http_method, mesh_service_problems, port_name, retries_problems, volume_name
 from istio_mesh.shape import ArgsError, Problem, check_shape, did_you_mean, join, plain, raise_if, shaped
 
 __all__ = [
@@ -94,6 +95,7 @@ def control_plane_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
     problems += revision_problems(args, path)
     if "timeout_seconds" in args:
         problems += in_range(args["timeout_seconds"], 30, 3600, join(path, "timeout_seconds"))
+    problems += _traffic_problems(args, path)
     if "gateway" in args:
         gpath = join(path, "gateway")
         problems += _gateway(args["gateway"], namespace, gpath)
@@ -106,6 +108,69 @@ def control_plane_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
                     "required with `revisions`: the revision tag whose istiod injects the gateway pods",
                 )
             )
+    return problems
+
+
+def _traffic_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
+    """Traffic API, data plane and the Gateway API CRDs of IstioControlPlaneArgs."""
+    problems: list[Problem] = []
+    gateway_api = args.get("traffic_api") == "gateway-api"
+    ambient = args.get("data_plane") == "ambient"
+    if "default_retries" in args:
+        if gateway_api:
+            problems += retries_problems(args["default_retries"], join(path, "default_retries"))
+        else:
+            problems.append(
+                Problem(
+                    join(path, "default_retries"),
+                    "only with `traffic_api: gateway-api`: with `istio` every route carries its own retries "
+                    "(a service's `retries`), so this would change nothing",
+                )
+            )
+    gpath = join(path, "gateway_api")
+    crds = args.get("gateway_api", {})
+    if "version" in crds:
+        version = crds["version"]
+        match = re.fullmatch(r"v([0-9]+)\.([0-9]+)\.([0-9]+)", version)
+        if not match:
+            problems.append(
+                Problem(join(gpath, "version"), f'{version!r} is not a Gateway API release; allowed: such as "v1.5.1"')
+            )
+        elif (int(match[1]), int(match[2])) < (1, defaults.GATEWAY_API_MIN_MINOR):
+            problems.append(
+                Problem(
+                    join(gpath, "version"),
+                    f"Istio {args.get('version', defaults.ISTIO_VERSION)} is built against Gateway API "
+                    f"{defaults.GATEWAY_API_VERSION}; {version}'s CRDs lack fields it reads (such as HTTPRoute "
+                    f"timeouts and mirror percentages): upgrade the cluster's CRDs to v1.{defaults.GATEWAY_API_MIN_MINOR} "
+                    "or later, or let the stack install them (`install_crds: true`)",
+                )
+            )
+    if "crds_file" in crds:
+        if not crds.get("install_crds"):
+            problems.append(
+                Problem(join(gpath, "crds_file"), "is read only with `install_crds: true`; set it, or drop this key")
+            )
+        elif not crds["crds_file"].strip() or not crds["crds_file"].isprintable():
+            problems.append(Problem(join(gpath, "crds_file"), "allowed: a URL or a file path"))
+    if ambient:
+        for key in ("revisions", "tags", "revision"):
+            if args.get(key):
+                problems.append(
+                    Problem(
+                        join(path, key),
+                        "not with `data_plane: ambient`: ztunnel and the CNI agent serve every revision at once, "
+                        "so a revision canary does not move the data plane; upgrade ambient in place (`version`)",
+                    )
+                )
+        if "revision" in args.get("gateway", {}):
+            problems.append(
+                Problem(join(join(path, "gateway"), "revision"), "not with `data_plane: ambient` (no revisions)")
+            )
+    else:
+        for key in ("cni_values", "ztunnel_values"):
+            if key in args:
+                problems.append(Problem(join(path, key), "only with `data_plane: ambient`, which installs that chart"))
     return problems
 
 
@@ -163,11 +228,15 @@ def mesh_namespace_problems(args: Mapping[str, Any], path: str, name: str | None
         problems += dns_label(name, where, "a namespace name") + reserved_namespace(name, where)
     if args.get("revision"):
         problems += dns_label(args["revision"], join(path, "revision"), "a revision")
+        if args.get("data_plane") == "ambient":
+            problems.append(
+                Problem(join(path, "revision"), "not with `data_plane: ambient`: pods get no sidecar to inject")
+            )
     problems += external_host_problems(args.get("external_hosts", []), join(path, "external_hosts"))
     for key, value in args.get("labels", {}).items():
         lpath = join(join(path, "labels"), key)
-        if key in ("istio-injection", "istio.io/rev"):
-            problems.append(Problem(lpath, "injection labels come from `revision`; set that instead"))
+        if key in ("istio-injection", "istio.io/rev", "istio.io/dataplane-mode"):
+            problems.append(Problem(lpath, "mesh labels come from `revision` and `data_plane`; set those instead"))
         problems += _label(key, value, lpath)
     return problems
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from mesh.analysis.authorization import authorization_findings
 from mesh.analysis.findings import ERROR, RULES, WARNING, Finding, finding, format_finding, ordered
+from mesh.analysis.gateway_api import gateway_api_findings, gateway_api_ordering_findings
 from mesh.analysis.model import Inventory, Resource
 from mesh.analysis.ordering import ordering_findings
 from mesh.analysis.risks import risk_findings
@@ -36,7 +37,7 @@ __all__ = [
 def mesh_findings(inventory: Inventory, declared: Iterable[tuple[str, str]] | None = None) -> list[Finding]:
     """Routing, uniqueness, risks, upgrades and, given the declared calls, authorization."""
     findings = routing_findings(inventory) + uniqueness_findings(inventory) + risk_findings(inventory)
-    findings += upgrade_findings(inventory)
+    findings += upgrade_findings(inventory) + gateway_api_findings(inventory)
     if declared is not None:
         findings += authorization_findings(inventory, declared, root_namespace(inventory))
     return findings
@@ -53,7 +54,9 @@ def check(
     crds: str | os.PathLike[str] | None = None,
     kubernetes_version: str = KUBERNETES_VERSION,
     declared: Iterable[tuple[str, str]] | None = None,
+    gateway_api_crds: str | os.PathLike[str] | None = None,
 ) -> list[Finding]:
     """Every finding for one environment."""
-    findings = schema_findings(inventory, crds, kubernetes_version) + ordering_findings(inventory)
+    findings = schema_findings(inventory, crds, kubernetes_version, gateway_api_crds) + ordering_findings(inventory)
+    findings += gateway_api_ordering_findings(inventory)
     return ordered(findings + mesh_findings(inventory, declared))

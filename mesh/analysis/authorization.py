@@ -67,8 +67,15 @@ class PolicyIndex:
     def __init__(self, by_namespace: Mapping[str, list[dict[str, Any]]]) -> None:
         self._all: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._by_label: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        self._targeted: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for ns, specs in by_namespace.items():
             for spec in specs:
+                if spec.get("targetRefs"):
+                    # Enforced by the waypoint of each Service named (ambient).
+                    for target in spec["targetRefs"]:
+                        if target.get("kind") == "Service":
+                            self._targeted[(ns, target["name"])].append(spec)
+                    continue
                 selector = (spec.get("selector") or {}).get("matchLabels") or {}
                 if selector:
                     key, value = next(iter(selector.items()))
@@ -83,6 +90,10 @@ class PolicyIndex:
         for res in inventory.find("AuthorizationPolicy"):
             by_ns[res.inputs["metadata"]["namespace"]].append(res.inputs.get("spec") or {})
         return cls(by_ns)
+
+    def targeting(self, namespace: str, service: str) -> list[dict[str, Any]]:
+        """Policies that a Service's waypoint enforces (``targetRefs`` naming it)."""
+        return list(self._targeted.get((namespace, service), []))
 
     def selecting(self, namespaces: Iterable[str], labels: Mapping[str, str]) -> list[dict[str, Any]]:
         """Policies in ``namespaces`` whose selector matches ``labels``."""
@@ -99,14 +110,22 @@ class PolicyIndex:
 
 
 def admission(
-    policies: PolicyIndex, namespace: str, labels: Mapping[str, str], root: str = "istio-system"
+    policies: PolicyIndex,
+    namespace: str,
+    labels: Mapping[str, str],
+    root: str = "istio-system",
+    waypoint_of: str | None = None,
 ) -> Admission:
     """Istio's ALLOW/DENY semantics for one workload, from the policies that select it.
 
     Request-level conditions (JWT principals) decide per request, not per peer:
     a DENY on them does not block a peer outright, and an ALLOW on them admits it.
     """
-    applicable = policies.selecting(sorted({namespace, root}), labels)
+    applicable = (
+        policies.targeting(namespace, waypoint_of)
+        if waypoint_of is not None
+        else policies.selecting(sorted({namespace, root}), labels)
+    )
     anyone, deny_all, any_allow = False, False, False
     principals: set[tuple[str, str]] = set()
     denied: set[tuple[str, str]] = set()
@@ -128,6 +147,22 @@ def admission(
     return Admission(anyone or not any_allow, frozenset(principals), frozenset(denied), deny_all)
 
 
+def waypoints_by_service(inventory: Inventory) -> dict[tuple[str, str], str]:
+    """(namespace, Service) -> the waypoint (and its ServiceAccount) it uses (ambient)."""
+    namespace_waypoint = {
+        r.inputs["metadata"]["name"]: (r.inputs["metadata"].get("labels") or {}).get("istio.io/use-waypoint")
+        for r in inventory.find("Namespace")
+    }
+    out = {}
+    for svc in inventory.find("Service"):
+        meta = svc.inputs["metadata"]
+        ns = meta.get("namespace", "default")
+        name = (meta.get("labels") or {}).get("istio.io/use-waypoint") or namespace_waypoint.get(ns)
+        if name and name != "none":
+            out[(ns, meta["name"])] = name
+    return out
+
+
 def allowed(inventory: Inventory, caller: tuple[str, str], callee_app: str) -> bool:
     """Whether any request from identity ``caller`` reaches ``callee_app``, from the rendered policies alone."""
     ns, _, labels = workload_identities(inventory)[callee_app]
@@ -145,10 +180,26 @@ def authorization_findings(
     callers: dict[str, set[str]] = defaultdict(set)
     for caller, callee in declared:
         callers[callee].add(caller)
+    waypoints = waypoints_by_service(inventory)
     findings: list[Finding] = []
     for callee, (ns, _, labels) in identities.items():
         obj = f"AuthorizationPolicy/{ns}/{callee}"
-        adm = admission(policies, ns, labels, root)
+        waypoint = waypoints.get((ns, callee))
+        if waypoint is not None:
+            # Ambient: callers reach the pods through the waypoint, which enforces the
+            # targeted policies; ztunnel, in front of the pods, sees only the waypoint.
+            if not admission(policies, ns, labels, root).admits((ns, waypoint)):
+                findings.append(
+                    finding(
+                        "MESH0201",
+                        obj,
+                        "spec.rules",
+                        f"{callee}'s pods do not admit its waypoint {waypoint}, so every call through it is denied",
+                    )
+                )
+            adm = admission(policies, ns, labels, root, waypoint_of=callee)
+        else:
+            adm = admission(policies, ns, labels, root)
         for caller in sorted(callers[callee]):
             if caller in identities and not adm.admits(identities[caller][:2]):
                 findings.append(

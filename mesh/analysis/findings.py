@@ -190,6 +190,43 @@ RULES: dict[str, Rule] = {
             "set the control plane's `tracing`",
         ),
         Rule(
+            "IST0167",
+            WARNING,
+            "a Sidecar resource in an ambient namespace: no sidecar runs there to read it",
+            "drop it (the stack's `limit_egress: false`)",
+        ),
+        Rule(
+            "MESH0601",
+            WARNING,
+            "the Gateway API CRDs were not found, so Gateway API kinds were not schema-checked",
+            "pass --gateway-api-crds or set $MESH_GATEWAY_API_CRDS",
+        ),
+        Rule(
+            "MESH0602",
+            ERROR,
+            "an HTTPRoute or GRPCRoute parent, backend or mirror that resolves to no Service, port or Gateway",
+            "route to a declared service and version",
+        ),
+        Rule(
+            "MESH0603",
+            ERROR,
+            "istiod or a Gateway API object not ordered after the Gateway API CRDs the stack installs",
+            "add the CRDs to depends_on",
+        ),
+        Rule(
+            "MESH0604",
+            ERROR,
+            "ambient releases out of order (base → istiod → cni → ztunnel → gateways), or a workload not "
+            "ordered after ztunnel",
+            "add the node agents to depends_on",
+        ),
+        Rule(
+            "MESH0605",
+            WARNING,
+            "an ingress Gateway API Gateway that no HTTPRoute or GRPCRoute binds: it answers every request with 404",
+            "mark a service `entry: true`, or drop the gateway",
+        ),
+        Rule(
             "IST0175",
             WARNING,
             "RequestAuthentications exist but istiod does not restrict JWKS fetches (BLOCKED_CIDRS_IN_JWKS_URIS)",

@@ -37,6 +37,24 @@ DEFAULT_CRDS = Path(__file__).resolve().parents[3] / "shared" / "istio" / "crd-a
 did not change them."""
 
 
+GATEWAY_API_CRDS_ENV = "MESH_GATEWAY_API_CRDS"
+"""Environment variable naming another Gateway API CRD file."""
+DEFAULT_GATEWAY_API_CRDS = (
+    Path(__file__).resolve().parents[3] / "shared" / "gateway-api" / "standard-install-v1.5.1.yaml"
+)
+"""Gateway API v1.5.1's standard-channel CRDs, the release Istio 1.30 is built against."""
+
+
+def gateway_api_crd_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The Gateway API CRD file: an explicit path, else $MESH_GATEWAY_API_CRDS, else the default."""
+    return Path(explicit or os.environ.get(GATEWAY_API_CRDS_ENV) or DEFAULT_GATEWAY_API_CRDS)
+
+
+def is_gateway_api(manifest: Mapping[str, Any]) -> bool:
+    """Whether an object is a Kubernetes Gateway API resource."""
+    return str(manifest.get("apiVersion", "")).split("/")[0] == "gateway.networking.k8s.io"
+
+
 def crd_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The CRD file to use: an explicit path, else $MESH_ISTIO_CRDS, else the default."""
     return Path(explicit or os.environ.get(CRDS_ENV) or DEFAULT_CRDS)
@@ -119,6 +137,28 @@ def _at(value: Any, path: tuple[str, ...], where: tuple[str, ...] = ()) -> Itera
         yield from _at(value[head], rest, (*where, head))
 
 
+def with_defaults(schema: Any, value: Any) -> Any:
+    """``value`` with the schema's ``default``s filled in, as the API server does before
+    it evaluates CEL rules (which read defaulted fields such as a backendRef's kind)."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, dict):
+        out = dict(value)
+        for key, sub in (schema.get("properties") or {}).items():
+            if key not in out and isinstance(sub, dict) and "default" in sub:
+                out[key] = copy.deepcopy(sub["default"])
+            if key in out:
+                out[key] = with_defaults(sub, out[key])
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            props = schema.get("properties") or {}
+            out = {k: (v if k in props else with_defaults(extra, v)) for k, v in out.items()}
+        return out
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [with_defaults(schema["items"], v) for v in value]
+    return value
+
+
 class CrdFileError(ValueError):
     """A CRD file that cannot be used."""
 
@@ -128,14 +168,16 @@ def kubernetes_versions() -> list[str]:
     return sorted(set(kubernetes_validate.utils.all_versions()), key=lambda v: tuple(map(int, v.split("."))))
 
 
-class IstioSchemas:
-    """The served versions of Istio's CRDs, keyed by (apiVersion, kind): their
-    OpenAPI schemas made strict, and their CEL rules where ``cel-python`` can run them."""
+class CrdSchemas:
+    """The served versions of a CRD file's kinds (Istio's, the Gateway API's), keyed by
+    (apiVersion, kind): their OpenAPI schemas made strict, and their CEL rules where
+    ``cel-python`` can run them."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
         self._rules: dict[tuple[str, str], list[CelRule]] = {}
+        self._schemas: dict[tuple[str, str], Any] = {}
         self.cel_skipped: list[str] = []
         """Rules this library could not compile: not evaluated."""
         env = celpy.Environment()
@@ -160,6 +202,7 @@ class IstioSchemas:
                 key = (f"{group}/{version['name']}", kind)
                 self._validators[key] = jsonschema.Draft7Validator(_strict(schema))
                 self._rules[key] = []
+                self._schemas[key] = schema
                 _cel_rules(schema, (), env, self._rules[key], self.cel_skipped)
 
         if not self._validators:
@@ -181,8 +224,9 @@ class IstioSchemas:
         ]
         if errors:
             return errors  # CEL rules assume a value of the right shape
+        defaulted = with_defaults(self._schemas[key], dict(manifest))
         for rule in self._rules[key]:
-            for where, value in _at(manifest, rule.path):
+            for where, value in _at(defaulted, rule.path):
                 try:
                     result = rule.program.evaluate({"self": celpy.adapter.json_to_cel(value)})
                     ok = isinstance(result, celpy.celtypes.BoolType) and bool(result)
@@ -193,13 +237,17 @@ class IstioSchemas:
         return errors
 
 
+IstioSchemas = CrdSchemas
+"""Istio's CRD file, read as any other."""
+
+
 @functools.lru_cache(maxsize=4)
-def istio_schemas(path: Path) -> IstioSchemas:
+def istio_schemas(path: Path) -> CrdSchemas:
     """The CRDs at ``path``, parsed once."""
-    return IstioSchemas(path)
+    return CrdSchemas(path)
 
 
-def load_istio_schemas(path: str | os.PathLike[str]) -> IstioSchemas:
+def load_istio_schemas(path: str | os.PathLike[str]) -> CrdSchemas:
     """The CRDs of a file a user named; raises CrdFileError when it is missing or holds none."""
     resolved = Path(path).resolve()
     if not resolved.is_file():
@@ -250,26 +298,35 @@ def _kubernetes_validator(version: str, api_version: str, kind: str) -> Any:
 
 
 def schema_findings(
-    inventory: Inventory, crds: str | os.PathLike[str] | None = None, kubernetes_version: str = KUBERNETES_VERSION
+    inventory: Inventory,
+    crds: str | os.PathLike[str] | None = None,
+    kubernetes_version: str = KUBERNETES_VERSION,
+    gateway_api_crds: str | os.PathLike[str] | None = None,
 ) -> list[Finding]:
     """Strict schema validation of every Kubernetes and Istio object."""
     findings = []
     path = crd_path(crds)
     # An explicit file must load (the command line checks it first); the default may be absent.
     schemas = load_istio_schemas(path) if crds is not None or path.exists() else None
-    unchecked = 0
+    gw_path = gateway_api_crd_path(gateway_api_crds)
+    gw_schemas = load_istio_schemas(gw_path) if gateway_api_crds is not None or gw_path.exists() else None
+    unchecked = gw_unchecked = 0
     for res in inventory.custom():
-        if res.type == HELM_RELEASE:
+        if res.type == HELM_RELEASE or "kind" not in res.inputs:
             continue
         manifest = res.inputs
         if is_istio(manifest) and schemas is None:
             unchecked += 1
             continue
-        errors = (
-            schemas.errors(manifest)
-            if schemas and is_istio(manifest)
-            else kubernetes_errors(manifest, kubernetes_version)
-        )
+        if is_gateway_api(manifest) and gw_schemas is None:
+            gw_unchecked += 1
+            continue
+        if is_gateway_api(manifest) and gw_schemas:
+            errors = gw_schemas.errors(manifest)
+        elif is_istio(manifest) and schemas:
+            errors = schemas.errors(manifest)
+        else:
+            errors = kubernetes_errors(manifest, kubernetes_version)
         for err in errors:
             field, _, message = err.partition(": ")
             findings.append(finding("MESH0001", ref(res), field, message))
@@ -281,6 +338,16 @@ def schema_findings(
                 "",
                 f"Istio CRDs not found at {path}: {unchecked} Istio objects not schema-checked",
                 f"pass --crds or set ${CRDS_ENV}",
+            )
+        )
+    if gw_unchecked:
+        findings.append(
+            finding(
+                "MESH0601",
+                "(stack)",
+                "",
+                f"Gateway API CRDs not found at {gw_path}: {gw_unchecked} Gateway API objects not schema-checked",
+                f"pass --gateway-api-crds or set ${GATEWAY_API_CRDS_ENV}",
             )
         )
     return findings
