@@ -14,6 +14,11 @@ keeps it so). The runs:
   `pulumi_kubernetes` calls (no components, no validation);
 - components: the same objects under the same empty components, parents and
   dependencies: Pulumi's cost of the structure, without this project's code;
+- render: `python -m mesh render` on the same stack (a stack file of its own),
+  end to end: the program under the recording mocks, the in-program analysis,
+  and every object written as YAML;
+- check: `python -m mesh check` on it, end to end: the program under the
+  recording mocks and every check (schemas, ordering, Pods, routing, policies);
 - own: this project's code alone, no Pulumi, beside a linear control.
 
 Rounds run every size and kind in turn, the baseline beside each of the others
@@ -21,6 +26,7 @@ and the order reversed every other round, so that drift on the machine hits all
 alike.
 
     python benchmarks/bench.py                 # N = 10, 100, 1000, 5 rounds
+    python benchmarks/bench.py --sizes 100 1000 --repeats 3
     python benchmarks/bench.py --sizes 10 --repeats 1
 """
 
@@ -126,6 +132,41 @@ def recorded(n: int) -> list[dict[str, Any]]:
     return [dataclasses.asdict(r) for r in synthetic_run(n).registrations]
 
 
+def stack_project(n: int, folder: Path) -> Path:
+    """A project folder with this project's Pulumi.yaml and a stack ``bench`` of ``n`` services."""
+    import yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    stack = {"config": {f"service-mesh:{k}": v for k, v in synthetic_config(n).items()}}
+    (folder / "Pulumi.bench.yaml").write_text(yaml.safe_dump(stack))
+    return folder
+
+
+def cli_seconds(command: str, n: int) -> dict[str, float]:
+    """``python -m mesh render|check bench`` on the synthetic stack, timed from the command's start
+    (imports done, as for the other kinds) to its end."""
+    import contextlib
+    import io
+
+    from mesh.cli import main as cli_main
+
+    workdir = Path(tempfile.mkdtemp(prefix="mesh-bench-cli-"))
+    project = stack_project(n, workdir / "project")
+    argv = ["--project-dir", str(project), command, "bench"]
+    argv += ["--out", str(workdir / "rendered")] if command == "render" else ["--format", "json"]
+    out = io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(out):
+        code = cli_main(argv)
+    seconds = time.perf_counter() - start
+    if code != 0:
+        raise SystemExit(f"{command} exited {code}: {out.getvalue()[-2000:]}")
+    objects = json.loads(out.getvalue())["objects"] if command == "check" else 0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mb": peak_mb, "objects": objects}
+
+
 def measure(kind: str, n: int, objects_file: str, collector: str = "program") -> dict[str, float]:
     """One measurement in this process (called in a fresh child)."""
     import pulumi
@@ -171,6 +212,8 @@ def measure(kind: str, n: int, objects_file: str, collector: str = "program") ->
 
     if kind == "own":
         return {"seconds": own_seconds(n), "copy_seconds": copy_seconds(n), "peak_mb": 0.0, "objects": 0}
+    if kind in ("render", "check"):
+        return cli_seconds(kind, n)
     start = time.perf_counter()
     count = _run_under_mocks({"program": program, "components": components, "baseline": baseline}[kind], config)
     seconds = time.perf_counter() - start
@@ -191,10 +234,10 @@ def child(kind: str, n: int, objects_file: Path, collector: str) -> dict[str, fl
 
 
 def render_seconds() -> float:
-    out = Path(tempfile.mkdtemp(prefix="bench-render-")) / "dev"  # render replaces only its own folders
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "mesh", "render", "dev", "--out", str(out)],
+        # A folder of its own: /tmp/bench-render may be another checkout's.
+        [sys.executable, "-m", "mesh", "render", "dev", "--out", str(Path(tempfile.mkdtemp()) / "rendered")],
         check=True,
         cwd=ROOT,
         capture_output=True,
@@ -223,7 +266,7 @@ def own_seconds(n: int) -> float:
 
     def work() -> None:
         cfg = load(raw)
-        preflight(plan_environment(cfg).inventory(), cfg.declared_calls)
+        preflight(plan_environment(cfg).manifests(), cfg.declared_calls)
 
     return best_of_three(work)
 
@@ -236,6 +279,10 @@ def copy_seconds(n: int) -> float:
 
 
 KINDS = ("program", "components", "baseline")
+COMMANDS = ("render", "check")
+"""The commands, each measured beside the program in every round: their ratio to it is per round."""
+TARGETS = {"render": 1.3, "check": 1.5}
+"""At most this many times the program's own time at N = 1000."""
 
 
 def main() -> int:
@@ -269,7 +316,9 @@ def main() -> int:
     for n, path in files.items():
         # In a child: a child's peak memory starts at its parent's, so this one stays small.
         subprocess.run([sys.executable, __file__, "--record", str(n), str(path)], check=True, cwd=ROOT)
-    runs: dict[tuple[str, int], list[dict[str, float]]] = {(k, n): [] for k in (*KINDS, "own") for n in args.sizes}
+    runs: dict[tuple[str, int], list[dict[str, float]]] = {
+        (k, n): [] for k in (*KINDS, *COMMANDS, "own") for n in args.sizes
+    }
     # Round after round, every size and kind in turn: drift on the machine hits all
     # alike, the growth from 100 to 1000 as much as the ratio.
     for round_ in range(args.repeats):
@@ -277,7 +326,7 @@ def main() -> int:
             # The baseline in the middle, beside each of the others; the order reversed
             # every other round, so that none always runs first or last.
             order = ("program", "baseline", "components")
-            for kind in (*(order if round_ % 2 == 0 else order[::-1]), "own"):
+            for kind in (*(order if round_ % 2 == 0 else order[::-1]), *COMMANDS, "own"):
                 runs[kind, n].append(child(kind, n, files[n], args.collector))
     for n in args.sizes:
         for kind in KINDS:
@@ -301,8 +350,35 @@ def main() -> int:
             f"| {statistics.median(ratios[n]):.2f} | {min(ratios[n]):.2f} to {max(ratios[n]):.2f} "
             f"| {base:.2f} | {peak['baseline', n]:.0f} | {median['components', n]:.2f} | {own[n]:.2f} |"
         )
+    print()
+    print(
+        "| N | program seconds | render seconds | render / program | check seconds | check / program | check peak MB |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    command_ratios: dict[tuple[str, int], list[float]] = {}
+    for n in args.sizes:
+        cells = [f"{median['program', n]:.2f}"]
+        for command in COMMANDS:
+            # Each round's command against the program run in the same round.
+            pairs = zip(runs[command, n], runs["program", n], strict=True)
+            command_ratios[command, n] = [c["seconds"] / p["seconds"] for c, p in pairs]
+            median[command, n] = statistics.median(r["seconds"] for r in runs[command, n])
+            ratio = command_ratios[command, n]
+            cells += [
+                f"{median[command, n]:.2f}",
+                f"{statistics.median(ratio):.2f} ({min(ratio):.2f} to {max(ratio):.2f})",
+            ]
+        peak["check", n] = max(r["peak_mb"] for r in runs["check", n])
+        print(f"| {n} | {' | '.join(cells)} | {peak['check', n]:.0f} |")
+    for command in COMMANDS:
+        if 1000 in args.sizes:
+            ratio = statistics.median(command_ratios[command, 1000])
+            verdict = "met" if ratio <= TARGETS[command] else "NOT met"
+            print(f"{command} / program at N = 1000: {ratio:.2f} (target <= {TARGETS[command]}): {verdict}")
     if 100 in args.sizes and 1000 in args.sizes:
         print()
+        for command in COMMANDS:
+            print(f"time(1000) / time(100), {command}: {median[command, 1000] / median[command, 100]:.1f}")
         for kind in KINDS:
             target = " (target <= 11)" if kind == "program" else ""
             print(f"time(1000) / time(100), {kind}: {median[kind, 1000] / median[kind, 100]:.1f}{target}")

@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from istio_mesh import ArgsError
 from mesh import render
-from mesh.analysis import ERROR, Finding, check, finding, format_finding
+from mesh.analysis import ERROR, INFO, RULES, WARNING, Finding, check, finding, format_finding
 from mesh.analysis.schemas import KUBERNETES_VERSION, CrdFileError, kubernetes_versions, load_istio_schemas
 from mesh.offline import OfflineRun, run_stack
 from mesh.program import AnalysisError
@@ -58,7 +58,18 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         help="a stack file elsewhere, such as an example (default: PROJECT_DIR/Pulumi.STACK.yaml)",
     )
-    p_check.add_argument("--format", choices=["text", "json"], default="text")
+    p_check.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    p_check.add_argument(
+        "--fail-on",
+        choices=[WARNING, ERROR],
+        default=ERROR,
+        help="exit 1 on findings of this severity or worse (default: %(default)s; infos never fail)",
+    )
+    p_check.add_argument(
+        "--alpha-annotations",
+        action="store_true",
+        help="also report alpha-phase Istio annotations (IST0136), which istioctl analyze leaves out by default",
+    )
     p_check.add_argument(
         "--crds", type=Path, help="Istio CRD file (default: $MESH_ISTIO_CRDS or ../shared/istio/crd-all.gen.yaml)"
     )
@@ -104,9 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         kubernetes_version=args.kubernetes_version,
         declared=run.declared_calls,
         gateway_api_crds=args.gateway_api_crds,
+        alpha_annotations=args.alpha_annotations,
     )
     _print_findings(args, findings, len(run.custom()))
-    return 1 if any(f.severity == ERROR for f in findings) else 0
+    failing = {ERROR} if args.fail_on == ERROR else {ERROR, WARNING}
+    return 1 if any(f.severity in failing for f in findings) else 0
 
 
 def _check_flags(args: argparse.Namespace) -> None:
@@ -130,7 +143,7 @@ def _check_flags(args: argparse.Namespace) -> None:
 
 
 def _input_error(args: argparse.Namespace, err: Exception) -> int:
-    if args.command == "check" and args.format == "json":
+    if args.command == "check" and args.format in ("json", "sarif"):
         problems = getattr(err, "problems", None)
         if problems:
             findings = [finding("MESH0003", "(config)", p.path, p.message) for p in problems]
@@ -144,19 +157,89 @@ def _input_error(args: argparse.Namespace, err: Exception) -> int:
 
 def _print_findings(args: argparse.Namespace, findings: list[Finding], objects: int) -> None:
     errors = sum(f.severity == ERROR for f in findings)
+    warnings = sum(f.severity == WARNING for f in findings)
+    infos = sum(f.severity == INFO for f in findings)
     if args.format == "json":
         document = {
             "stack": args.stack,
             "objects": objects,
             "errors": errors,
-            "warnings": len(findings) - errors,
+            "warnings": warnings,
+            "infos": infos,
             "findings": [f.as_dict() for f in findings],
         }
         print(json.dumps(document, indent=2, sort_keys=True))
         return
+    if args.format == "sarif":
+        print(json.dumps(sarif(args.stack, findings), indent=2, sort_keys=True))
+        return
     for f in findings:
         print(format_finding(f))
-    print(f"stack {args.stack!r}: {objects} objects checked, {errors} errors, {len(findings) - errors} warnings")
+    print(f"stack {args.stack!r}: {objects} objects checked, {errors} errors, {warnings} warnings, {infos} infos")
+
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_LEVELS = {ERROR: "error", WARNING: "warning", INFO: "note"}
+
+
+def sarif(stack: str, findings: list[Finding]) -> dict[str, object]:
+    """Findings as a SARIF 2.1.0 log: one run, every code of RULES as a rule, each finding a
+    result with its level and a logical location naming the object and the field path."""
+    codes = list(RULES)
+    rules = [
+        {
+            "id": rule.code,
+            **({"name": rule.name} if rule.name else {}),
+            "shortDescription": {"text": rule.finding},
+            "help": {"text": f"fix: {rule.fix}"},
+            "defaultConfiguration": {"level": SARIF_LEVELS[rule.severity]},
+            **(
+                {"helpUri": f"https://istio.io/latest/docs/reference/config/analysis/{rule.code.lower()}/"}
+                if rule.code.startswith("IST")
+                else {}
+            ),
+        }
+        for rule in RULES.values()
+    ]
+    results = []
+    for f in findings:
+        fully = f"{f.object}/{f.path}" if f.path else f.object
+        results.append(
+            {
+                "ruleId": f.code,
+                "ruleIndex": codes.index(f.code),
+                "level": SARIF_LEVELS[f.severity],
+                "message": {"text": f"{f.message} (fix: {f.fix})"},
+                "locations": [
+                    {
+                        "logicalLocations": [
+                            {
+                                "name": f.path or f.object,
+                                "fullyQualifiedName": fully,
+                                "kind": "property" if f.path else "resource",
+                            }
+                        ]
+                    }
+                ],
+                "properties": {"object": f.object, "path": f.path, "fix": f.fix, "stack": stack},
+            }
+        )
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mesh check",
+                        "rules": rules,
+                    }
+                },
+                "automationDetails": {"id": f"mesh-check/{stack}/"},
+                "results": results,
+            }
+        ],
+    }
 
 
 def _render(args: argparse.Namespace, run: OfflineRun) -> int:

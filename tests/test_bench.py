@@ -51,3 +51,9 @@ def test_one_more_service_is_twelve_more_objects():
         Sidecar=1,
         AuthorizationPolicy=1,
     )
+
+
+def test_the_bench_runs_check_and_render_end_to_end_on_a_stack_file_of_the_synthetic_stack():
+    checked = bench.cli_seconds("check", 3)
+    assert checked["objects"] == len(bench.synthetic_run(3).custom()) and checked["seconds"] > 0
+    assert bench.cli_seconds("render", 3)["seconds"] > 0

@@ -51,6 +51,13 @@ def vs(name, http, hosts=("review.shop.svc.cluster.local",)):
 
 
 DEST = {"host": "review.shop.svc.cluster.local", "port": {"number": 9080}}
+DEFAULT_DENY = {
+    "apiVersion": "security.istio.io/v1",
+    "kind": "AuthorizationPolicy",
+    "metadata": {"name": "allow-nothing", "namespace": "shop"},
+    "spec": {"action": "ALLOW"},
+}
+"""What MeshNamespace gives a namespace: without it, no policy covers the service (KIA1301)."""
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
@@ -68,7 +75,8 @@ def test_absent_default_crds_are_one_warning_naming_the_path(tmp_path, monkeypat
 
 
 def test_a_clean_fixture_has_no_findings():
-    assert codes(mesh_with()) == set()
+    assert codes(mesh_with([DEFAULT_DENY])) == set()
+    assert codes(mesh_with()) == {"KIA1301"}  # and without default-deny, nothing covers the workload
 
 
 def test_a_destination_to_an_unknown_host_or_subset_is_ist0101():
@@ -164,7 +172,7 @@ def test_an_istio_schema_violation_is_mesh0001():
 def test_policies_that_block_a_declared_call_or_admit_an_undeclared_one_are_found(stacks):
     run = copy.deepcopy(stacks["dev"])
     assert {"MESH0201"} <= codes(run, declared={("product", "review"), ("review", "rating"), ("rating", "product")})
-    open_run = mesh_with()
+    open_run = mesh_with([DEFAULT_DENY])
     assert codes(open_run, declared=set()) == set()  # a single workload has nobody to call
 
 

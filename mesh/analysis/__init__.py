@@ -8,8 +8,9 @@ is registered. The analysis knows nothing of Pulumi's runtime or mocks.
 import os
 from collections.abc import Iterable
 
+from mesh.analysis.annotations import annotation_findings, deprecation_findings
 from mesh.analysis.authorization import authorization_findings
-from mesh.analysis.findings import ERROR, RULES, WARNING, Finding, finding, format_finding, ordered
+from mesh.analysis.findings import ERROR, INFO, RULES, SEVERITIES, WARNING, Finding, finding, format_finding, ordered
 from mesh.analysis.gateway_api import gateway_api_findings, gateway_api_ordering_findings
 from mesh.analysis.model import Inventory, Resource
 from mesh.analysis.ordering import ordering_findings
@@ -18,10 +19,13 @@ from mesh.analysis.routing import routing_findings
 from mesh.analysis.schemas import KUBERNETES_VERSION, schema_findings
 from mesh.analysis.uniqueness import uniqueness_findings
 from mesh.analysis.upgrades import root_namespace, upgrade_findings
+from mesh.analysis.workloads import workload_findings
 
 __all__ = [
     "ERROR",
+    "INFO",
     "RULES",
+    "SEVERITIES",
     "WARNING",
     "Finding",
     "Inventory",
@@ -55,8 +59,12 @@ def check(
     kubernetes_version: str = KUBERNETES_VERSION,
     declared: Iterable[tuple[str, str]] | None = None,
     gateway_api_crds: str | os.PathLike[str] | None = None,
+    alpha_annotations: bool = False,
 ) -> list[Finding]:
-    """Every finding for one environment."""
+    """Every finding for one environment. The Pod-reading analyzers, annotations and deprecated
+    fields run here only: they need the whole inventory (the gateway's Helm release for its Pods)."""
     findings = schema_findings(inventory, crds, kubernetes_version, gateway_api_crds) + ordering_findings(inventory)
     findings += gateway_api_ordering_findings(inventory)
+    findings += workload_findings(inventory) + annotation_findings(inventory, alpha_annotations)
+    findings += deprecation_findings(inventory)
     return ordered(findings + mesh_findings(inventory, declared))

@@ -1,5 +1,7 @@
-"""Routing analysis: Istio analyzer cases on Services, DestinationRules, VirtualServices and namespaces."""
+"""Routing analysis: Istio analyzer cases on Services, DestinationRules, VirtualServices and namespaces,
+and Kiali's checks on routes and subsets."""
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -96,6 +98,183 @@ def routing_findings(inventory: Inventory) -> list[Finding]:
                 others = ", ".join(r for r in refs if r != one)
                 findings.append(finding("IST0109", one, "spec.hosts", f"host {host} is also routed by {others}"))
     findings += _port_findings(inventory) + _namespace_findings(inventory)
+    findings += _match_findings(inventory) + _ingress_subset_findings(inventory)
+    findings += _destination_rule_findings(inventory, services) + _route_destination_findings(inventory)
+    return findings
+
+
+def _match_key(match: Mapping[str, Any]) -> str:
+    return json.dumps({k: v for k, v in match.items() if k != "name"}, sort_keys=True)
+
+
+def _match_findings(inventory: Inventory) -> list[Finding]:
+    """IST0130 for a route whose every match an earlier route already takes; IST0131 for one such match."""
+    findings = []
+    for vs in inventory.find("VirtualService"):
+        seen: dict[str, int] = {}
+        routes = vs.inputs["spec"].get("http", [])
+        for i, route in enumerate(routes):
+            matches = route.get("match") or []
+            if not matches:
+                break  # a catch-all: what follows is IST0130 already
+            earlier = [seen.get(_match_key(m)) for m in matches]
+            if all(e is not None for e in earlier):
+                findings.append(
+                    finding(
+                        "IST0130",
+                        ref(vs),
+                        f"spec.http[{i}]",
+                        f"this route never matches: route {earlier[0]} takes every request it matches",
+                        "drop the route, or change its match",
+                    )
+                )
+            else:
+                for j, e in enumerate(earlier):
+                    if e is not None:
+                        findings.append(
+                            finding(
+                                "IST0131",
+                                ref(vs),
+                                f"spec.http[{i}].match[{j}]",
+                                f"VirtualService rule {i} match {j} is not used (duplicate match in rule {e})",
+                            )
+                        )
+            for m in matches:
+                seen.setdefault(_match_key(m), i)
+    return findings
+
+
+def _destinations(spec: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """(path, route) of every http, tcp and tls route."""
+    return [(f"spec.{kind}[{i}]", r) for kind in ("http", "tcp", "tls") for i, r in enumerate(spec.get(kind) or [])]
+
+
+def _ingress_subset_findings(inventory: Inventory) -> list[Finding]:
+    """IST0140: a gateway's VirtualService routes to a host without subset, which a VirtualService
+    for that host splits by subset: the split does not apply to the gateway's requests."""
+    split: dict[str, list[str]] = defaultdict(list)
+    services = inventory.find("VirtualService")
+    for vs in services:
+        ns = namespace_of(vs) or "default"
+        hosts = {fqdn(h, ns) for h in vs.inputs["spec"].get("hosts", [])}
+        for route in vs.inputs["spec"].get("http", []):
+            for d in route.get("route", []):
+                host = fqdn(d["destination"]["host"], ns)
+                if d["destination"].get("subset") and host in hosts and ref(vs) not in split[host]:
+                    split[host].append(ref(vs))
+    findings = []
+    for vs in services:
+        spec = vs.inputs["spec"]
+        if not [g for g in spec.get("gateways", []) if g != "mesh"]:
+            continue
+        ns = namespace_of(vs) or "default"
+        for i, route in enumerate(spec.get("http", [])):
+            for j, d in enumerate(route.get("route", [])):
+                host = fqdn(d["destination"]["host"], ns)
+                others = [o for o in split.get(host, []) if o != ref(vs)]
+                if not d["destination"].get("subset") and others:
+                    findings.append(
+                        finding(
+                            "IST0140",
+                            ref(vs),
+                            f"spec.http[{i}].route[{j}].destination",
+                            f"Subset in virtual service {', '.join(others)} has no effect on ingress gateway "
+                            f"{ref(vs)} requests",
+                        )
+                    )
+    return findings
+
+
+def _known_host(host: str, known: set[str]) -> bool:
+    if host in known:
+        return True
+    if host.startswith("*"):
+        return any(k.endswith(host[1:]) for k in known)
+    return any(k.startswith("*") and host.endswith(k[1:]) for k in known)
+
+
+def _destination_rule_findings(inventory: Inventory, services: Mapping[str, Resource]) -> list[Finding]:
+    """IST0174 (host unknown), KIA0201 (two DestinationRules for one host and subset), KIA0209 (no labels)."""
+    known = set(services)
+    for se in inventory.find("ServiceEntry"):
+        ns = namespace_of(se) or "default"
+        known |= {fqdn(h, ns) for h in (se.inputs.get("spec") or {}).get("hosts", [])}
+    findings = []
+    by_host: dict[str, list[Resource]] = defaultdict(list)
+    for dr in inventory.find("DestinationRule"):
+        spec = dr.inputs.get("spec") or {}
+        host = fqdn(str(spec.get("host", "")), namespace_of(dr) or "default")
+        by_host[host].append(dr)
+        if not _known_host(host, known):
+            findings.append(
+                finding(
+                    "IST0174",
+                    ref(dr),
+                    "spec.host",
+                    f"The host {host} defined in the DestinationRule does not match any services in the mesh",
+                )
+            )
+        for i, subset in enumerate(spec.get("subsets") or []):
+            if not subset.get("labels"):
+                findings.append(
+                    finding(
+                        "KIA0209", ref(dr), f"spec.subsets[{i}].labels", f"subset {subset.get('name')!r} has no labels"
+                    )
+                )
+    for host, rules in by_host.items():
+        if len(rules) < 2:
+            continue
+        for dr in rules:
+            mine = {s.get("name") for s in dr.inputs["spec"].get("subsets") or []}
+            for other in rules:
+                if other is dr:
+                    continue
+                theirs = {s.get("name") for s in other.inputs["spec"].get("subsets") or []}
+                shared = sorted(mine & theirs) if mine and theirs else [] if mine or theirs else ["(whole host)"]
+                if shared:
+                    findings.append(
+                        finding(
+                            "KIA0201",
+                            ref(dr),
+                            "spec.subsets" if mine else "spec.host",
+                            f"{ref(other)} is also a DestinationRule for {host} ({', '.join(map(str, shared))})",
+                        )
+                    )
+    return findings
+
+
+def _route_destination_findings(inventory: Inventory) -> list[Finding]:
+    """KIA1104 (one destination, weight under 100) and KIA1105 (one host and subset twice in a route)."""
+    findings = []
+    for vs in inventory.find("VirtualService"):
+        ns = namespace_of(vs) or "default"
+        for path, route in _destinations(vs.inputs["spec"]):
+            dests = route.get("route") or []
+            if len(dests) == 1 and "weight" in dests[0] and dests[0]["weight"] < 100:
+                findings.append(
+                    finding(
+                        "KIA1104",
+                        ref(vs),
+                        f"{path}.route[0].weight",
+                        f"weight {dests[0]['weight']} on the only destination: it is taken as 100",
+                    )
+                )
+            seen: dict[tuple[str, Any, Any], int] = {}
+            for j, d in enumerate(dests):
+                dest = d.get("destination") or {}
+                key = (fqdn(str(dest.get("host", "")), ns), dest.get("subset"), json.dumps(dest.get("port")))
+                if key in seen:
+                    findings.append(
+                        finding(
+                            "KIA1105",
+                            ref(vs),
+                            f"{path}.route[{j}].destination",
+                            f"{key[0]}{' subset ' + str(key[1]) if key[1] else ''} is already destination {seen[key]} "
+                            "of this route",
+                        )
+                    )
+                else:
+                    seen[key] = j
     return findings
 
 

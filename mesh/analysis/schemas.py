@@ -9,6 +9,7 @@ strict field validation.
 
 import copy
 import functools
+import json
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -102,6 +103,30 @@ class CelRule:
     message: str
     program: Any
 
+    @property
+    def presence_only(self) -> bool:
+        """Whether the rule reads ``self`` only through ``has(self.field)``: then only
+        which keys ``self`` has decides it."""
+        return "self" not in _PRESENCE.sub("", self.rule)
+
+
+_PRESENCE = re.compile(r"has\(self\.[A-Za-z_][A-Za-z0-9_]*\)")
+
+
+def _string_keys(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) for k in value)
+
+
+_NATIVE_RULES: dict[str, Any] = {
+    # The rules the CRDs repeat most, on the values CEL defines them for; any other
+    # value (where CEL would fail with a type error) goes to cel-python.
+    '!self.contains("*")': lambda v: "*" not in v if isinstance(v, str) else None,
+    'self.all(key, !key.contains("*"))': lambda v: all("*" not in k for k in v) if _string_keys(v) else None,
+    "self.all(key, key.size() != 0)": lambda v: all(k != "" for k in v) if _string_keys(v) else None,
+    "0 < self && self <= 65535": lambda v: 0 < v <= 65535 if type(v) is int else None,
+}
+"""CEL rules as Python, each equal to the rule where it answers (tests/test_speed.py checks it)."""
+
 
 def _cel_rules(
     schema: Any, path: tuple[str, ...], env: celpy.Environment, out: list[CelRule], skipped: list[str]
@@ -137,6 +162,128 @@ def _at(value: Any, path: tuple[str, ...], where: tuple[str, ...] = ()) -> Itera
         yield from _at(value[head], rest, (*where, head))
 
 
+# Keywords that never decide whether a value is valid here: annotations, and
+# ``format``, which these validators do not assert (no format checker is given).
+_ANNOTATIONS = frozenset(
+    {"description", "title", "default", "format", "examples", "nullable", "deprecated", "readOnly", "writeOnly"}
+)
+_COMBINATORS = ("allOf", "anyOf", "oneOf", "not")
+_VALUE_DEPENDENT = frozenset(
+    {"if", "then", "else", "unevaluatedProperties", "unevaluatedItems", "dependentSchemas", "dependencies"}
+)
+_LEAF_FREE = {str: "string", int: "integer"}
+_FREE_VALUE: dict[type, Any] = {str: "", int: 0}
+
+
+def _relevant(schema: Mapping[str, Any]) -> set[str]:
+    return {k for k in schema if k not in _ANNOTATIONS and not k.startswith("x-") and k != "$comment"}
+
+
+class Shapes:
+    """Which values of an object a schema ignores, so that objects of one shape are validated once.
+
+    A string or integer whose schema asks nothing but its type (no enum, pattern,
+    length or range, no combinator around it) can be replaced by any other of its
+    type without changing what the validator says; keys are kept, so ``required``
+    and ``additionalProperties`` see the same object. Two objects with the same
+    shape (``key``) are valid or invalid together. Anything the walk is not sure
+    of (combinators that look at values, ``$ref`` it cannot resolve, pattern
+    properties, unique items) is kept verbatim. Only "valid" is reused: an
+    invalid object is validated again, so that its messages name its own values.
+    """
+
+    def __init__(self, schema: Mapping[str, Any], definitions: Mapping[str, Any] | None = None) -> None:
+        self._root = schema
+        self._definitions = definitions or {}
+        self._valid: set[str] = set()
+
+    def _resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        seen = 0
+        while "$ref" in schema:
+            if _relevant(schema) != {"$ref"} or seen > 32:
+                return None
+            _, _, pointer = str(schema["$ref"]).partition("#/")
+            parts = pointer.split("/")
+            target = self._definitions.get(parts[-1]) if len(parts) == 2 else None
+            if not isinstance(target, Mapping):
+                return None
+            schema, seen = target, seen + 1
+        return schema
+
+    @staticmethod
+    def _keys_only(schema: Any) -> bool:
+        """A combinator branch that only asks which keys are present."""
+        if not isinstance(schema, Mapping):
+            return False
+        for key in _relevant(schema):
+            if key == "required":
+                continue
+            if key in ("allOf", "anyOf", "oneOf"):
+                if not all(Shapes._keys_only(s) for s in schema[key]):
+                    return False
+            elif key == "not":
+                if not Shapes._keys_only(schema[key]):
+                    return False
+            else:
+                return False
+        return True
+
+    def _shape(self, schema: Mapping[str, Any] | None, value: Any) -> Any:
+        if schema is None:
+            return value
+        if "$ref" in schema:
+            schema = self._resolve(schema)
+            if schema is None:
+                return value
+        relevant = _relevant(schema)
+        if relevant & _VALUE_DEPENDENT:
+            return value
+        combinators = {k: schema[k] for k in _COMBINATORS if k in relevant}
+        if combinators and not self._keys_only(combinators):
+            return value
+        kind = type(value)
+        if kind in _LEAF_FREE:
+            types = schema.get("type")
+            types = [types] if isinstance(types, str) else types or []
+            if relevant == {"type"} and _LEAF_FREE[kind] in types:
+                return _FREE_VALUE[kind]
+            return value
+        if kind is dict:
+            if relevant & {"enum", "const", "patternProperties", "propertyNames"}:
+                return value
+            props = schema.get("properties") or {}
+            extra = schema.get("additionalProperties")
+            extra = extra if isinstance(extra, Mapping) else None
+            return {k: self._shape(props.get(k, extra), v) for k, v in value.items()}
+        if kind is list:
+            items = schema.get("items")
+            if relevant & {"enum", "const", "uniqueItems", "prefixItems", "contains"} or not isinstance(items, Mapping):
+                return value
+            return [self._shape(items, v) for v in value]
+        return value
+
+    def key(self, manifest: Mapping[str, Any]) -> str:
+        """The object's shape under this schema, as text."""
+        return json.dumps(self._shape(self._root, dict(manifest)), sort_keys=True, separators=(",", ":"), default=str)
+
+    def known_valid(self, key: str) -> bool:
+        """Whether an object of this shape was found valid."""
+        return key in self._valid
+
+    def remember_valid(self, key: str) -> None:
+        """Record that an object of this shape is valid."""
+        self._valid.add(key)
+
+
+class CrdFileError(ValueError):
+    """A CRD file that cannot be used."""
+
+
+def kubernetes_versions() -> list[str]:
+    """The Kubernetes versions whose schemas ``kubernetes-validate`` ships."""
+    return sorted(set(kubernetes_validate.utils.all_versions()), key=lambda v: tuple(map(int, v.split("."))))
+
+
 def with_defaults(schema: Any, value: Any) -> Any:
     """``value`` with the schema's ``default``s filled in, as the API server does before
     it evaluates CEL rules (which read defaulted fields such as a backendRef's kind)."""
@@ -159,15 +306,6 @@ def with_defaults(schema: Any, value: Any) -> Any:
     return value
 
 
-class CrdFileError(ValueError):
-    """A CRD file that cannot be used."""
-
-
-def kubernetes_versions() -> list[str]:
-    """The Kubernetes versions whose schemas ``kubernetes-validate`` ships."""
-    return sorted(set(kubernetes_validate.utils.all_versions()), key=lambda v: tuple(map(int, v.split("."))))
-
-
 class CrdSchemas:
     """The served versions of a CRD file's kinds (Istio's, the Gateway API's), keyed by
     (apiVersion, kind): their OpenAPI schemas made strict, and their CEL rules where
@@ -176,8 +314,10 @@ class CrdSchemas:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
-        self._rules: dict[tuple[str, str], list[CelRule]] = {}
+        self._shapes: dict[tuple[str, str], Shapes] = {}
         self._schemas: dict[tuple[str, str], Any] = {}
+        self._cel_results: dict[tuple[tuple[str, str], int, str], bool] = {}
+        self._rules: dict[tuple[str, str], list[CelRule]] = {}
         self.cel_skipped: list[str] = []
         """Rules this library could not compile: not evaluated."""
         env = celpy.Environment()
@@ -200,9 +340,11 @@ class CrdSchemas:
                 props.setdefault("kind", {"type": "string"})
                 props["metadata"] = {"type": "object"}
                 key = (f"{group}/{version['name']}", kind)
-                self._validators[key] = jsonschema.Draft7Validator(_strict(schema))
-                self._rules[key] = []
+                strict = _strict(schema)
+                self._validators[key] = jsonschema.Draft7Validator(strict)
+                self._shapes[key] = Shapes(strict)
                 self._schemas[key] = schema
+                self._rules[key] = []
                 _cel_rules(schema, (), env, self._rules[key], self.cel_skipped)
 
         if not self._validators:
@@ -218,23 +360,42 @@ class CrdSchemas:
         validator = self._validators.get(key)
         if validator is None:
             return [f"{key[0]} {key[1]} is not served by the CRDs in {self.path}"]
-        errors = [
-            f"{'.'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
-            for err in sorted(validator.iter_errors(manifest), key=lambda e: list(map(str, e.absolute_path)))
-        ]
-        if errors:
-            return errors  # CEL rules assume a value of the right shape
+        shapes = self._shapes[key]
+        shape = shapes.key(manifest)
+        if not shapes.known_valid(shape):
+            errors = _schema_errors(validator, manifest)
+            if errors:
+                return errors  # CEL rules assume a value of the right shape
+            shapes.remember_valid(shape)
+        # CEL rules see the object as the API server does: with the schema's defaults filled in.
         defaulted = with_defaults(self._schemas[key], dict(manifest))
-        for rule in self._rules[key]:
-            for where, value in _at(defaulted, rule.path):
-                try:
-                    result = rule.program.evaluate({"self": celpy.adapter.json_to_cel(value)})
-                    ok = isinstance(result, celpy.celtypes.BoolType) and bool(result)
-                except Exception:
-                    ok = False
-                if not ok:
-                    errors.append(f"{'.'.join(where) or '(root)'}: {rule.message}")
-        return errors
+        return [
+            f"{'.'.join(where) or '(root)'}: {rule.message}"
+            for index, rule in enumerate(self._rules[key])
+            for where, value in _at(defaulted, rule.path)
+            if not self._cel_ok(key, index, rule, value)
+        ]
+
+    def _cel_ok(self, key: tuple[str, str], index: int, rule: CelRule, value: Any) -> bool:
+        """One rule on one value; a rule is a pure function of ``self``, so each value is evaluated once."""
+        native = _NATIVE_RULES.get(rule.rule)
+        answer = native(value) if native else None
+        if answer is not None:
+            return bool(answer)
+        if rule.presence_only and isinstance(value, dict):
+            text = json.dumps(sorted(value))
+        else:
+            text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+        memo = (key, index, text)
+        known = self._cel_results.get(memo)
+        if known is None:
+            try:
+                result = rule.program.evaluate({"self": celpy.adapter.json_to_cel(value)})
+                known = isinstance(result, celpy.celtypes.BoolType) and bool(result)
+            except Exception:
+                known = False
+            self._cel_results[memo] = known
+        return known
 
 
 IstioSchemas = CrdSchemas
@@ -260,21 +421,33 @@ def load_istio_schemas(path: str | os.PathLike[str]) -> CrdSchemas:
 
 def kubernetes_errors(manifest: Mapping[str, Any], version: str = KUBERNETES_VERSION) -> list[str]:
     """Problems of one Kubernetes object under strict validation, every one of them."""
-    validator = _kubernetes_validator(
+    compiled = _kubernetes_validator(
         version.removeprefix("v"), str(manifest.get("apiVersion")), str(manifest.get("kind"))
     )
-    if validator is None:
+    if compiled is None:
         return [f"no schema for {manifest.get('apiVersion')} {manifest.get('kind')} in Kubernetes {version}"]
+    validator, shapes = compiled
+    shape = shapes.key(manifest)
+    if shapes.known_valid(shape):
+        return []
+    errors = _schema_errors(validator, dict(manifest))
+    if not errors:
+        shapes.remember_valid(shape)
+    return errors
+
+
+def _schema_errors(validator: Any, instance: Any) -> list[str]:
+    """Every error of one object, each with its field path, in path order."""
     return [
         f"{'.'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
-        for err in sorted(validator.iter_errors(dict(manifest)), key=lambda e: list(map(str, e.absolute_path)))
+        for err in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
     ]
 
 
 @functools.lru_cache(maxsize=256)
-def _kubernetes_validator(version: str, api_version: str, kind: str) -> Any:
+def _kubernetes_validator(version: str, api_version: str, kind: str) -> tuple[Any, Shapes] | None:
     """The strict schema of one kind at one Kubernetes version, as ``kubernetes-validate``
-    finds it, compiled once (its own ``validate`` re-reads both files per object)."""
+    finds it, compiled once (its own ``validate`` re-reads both files per object), with its shapes."""
     from kubernetes_validate import utils
     from referencing import Registry, Resource
 
@@ -294,7 +467,7 @@ def _kubernetes_validator(version: str, api_version: str, kind: str) -> Any:
     except (FileNotFoundError, utils.VersionNotSupportedError):
         return None
     registry: Any = Resource.from_contents(definitions) @ (Resource.from_contents(schema) @ Registry())
-    return jsonschema.Draft202012Validator(schema, registry=registry)
+    return jsonschema.Draft202012Validator(schema, registry=registry), Shapes(schema, definitions.get("$defs"))
 
 
 def schema_findings(
