@@ -14,8 +14,9 @@ from typing import NoReturn
 
 from istio_mesh import ArgsError
 from mesh import render
-from mesh.analysis import ERROR, INFO, RULES, WARNING, Finding, check, finding, format_finding
+from mesh.analysis import ERROR, INFO, RULES, WARNING, Finding, check, finding, format_finding, ordered
 from mesh.analysis.schemas import KUBERNETES_VERSION, CrdFileError, kubernetes_versions, load_istio_schemas
+from mesh.istioctl import IstioctlError, istioctl_findings, merged
 from mesh.offline import OfflineRun, run_stack
 from mesh.program import AnalysisError
 from mesh.readme import write_readme_tables
@@ -64,6 +65,11 @@ def parser() -> argparse.ArgumentParser:
         choices=[WARNING, ERROR],
         default=ERROR,
         help="exit 1 on findings of this severity or worse (default: %(default)s; infos never fail)",
+    )
+    p_check.add_argument(
+        "--istioctl",
+        type=Path,
+        help="also run Istio's own `istioctl analyze --use-kube=false` on the objects and merge its messages",
     )
     p_check.add_argument(
         "--alpha-annotations",
@@ -117,6 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         gateway_api_crds=args.gateway_api_crds,
         alpha_annotations=args.alpha_annotations,
     )
+    if args.istioctl is not None:
+        try:
+            findings = ordered(merged(findings, istioctl_findings(run, args.istioctl)))
+        except IstioctlError as err:
+            return _input_error(args, err)
     _print_findings(args, findings, len(run.custom()))
     failing = {ERROR} if args.fail_on == ERROR else {ERROR, WARNING}
     return 1 if any(f.severity in failing for f in findings) else 0
@@ -128,6 +139,8 @@ def _check_flags(args: argparse.Namespace) -> None:
         problems.append(
             f"--kubernetes-version {args.kubernetes_version!r}: allowed: {', '.join(kubernetes_versions())}"
         )
+    if args.istioctl is not None and not args.istioctl.is_file():
+        problems.append(f"--istioctl {args.istioctl}: no such file")
     if args.crds is not None:
         try:
             load_istio_schemas(args.crds)

@@ -127,7 +127,8 @@ def _build(name: str, args: Mapping[str, Any]) -> ServiceSpec:
         root = args.get("root_namespace", d.ISTIO_NAMESPACE)
         istio.append(_sidecar(svc, namespace, labels, args["egress_hosts"], root))
     if "jwt" in args:
-        jwt = _jwt(svc, namespace, labels, args["jwt"])
+        http_ports = [p["port"] for p in args["ports"] if p.get("protocol", "http") != "tcp"]
+        jwt = _jwt(svc, namespace, labels, args["jwt"], http_ports)
         if waypoint:
             for manifest in jwt:
                 manifest["spec"] = ambient_spec.targeting_service(svc, manifest["spec"])
@@ -539,7 +540,9 @@ def _sidecar(svc: str, namespace: str, labels: Mapping[str, str], hosts: list[st
     }
 
 
-def _jwt(svc: str, namespace: str, labels: Mapping[str, str], jwt: Mapping[str, Any]) -> list[Manifest]:
+def _jwt(
+    svc: str, namespace: str, labels: Mapping[str, str], jwt: Mapping[str, Any], ports: list[int]
+) -> list[Manifest]:
     rule: dict[str, Any] = {"issuer": jwt["issuer"], "jwksUri": jwt["jwks_uri"]}
     if jwt.get("audiences"):
         rule["audiences"] = list(jwt["audiences"])
@@ -560,7 +563,14 @@ def _jwt(svc: str, namespace: str, labels: Mapping[str, str], jwt: Mapping[str, 
             "spec": {
                 "selector": selector,
                 "action": "DENY",
-                "rules": [{"from": [{"source": {"notRequestPrincipals": ["*"]}}]}],
+                # Scoped to the HTTP ports: on a TCP port a DENY on HTTP attributes
+                # would deny everything (Istio's IST0133).
+                "rules": [
+                    {
+                        "from": [{"source": {"notRequestPrincipals": ["*"]}}],
+                        "to": [{"operation": {"ports": [str(p) for p in ports]}}],
+                    }
+                ],
             },
         },
     ]

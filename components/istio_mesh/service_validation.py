@@ -99,6 +99,8 @@ def mesh_service_problems(args: Mapping[str, Any], path: str, name: str | None =
         problems += in_range(args["run_as_user"], 1, 2**31 - 1, join(path, "run_as_user"))
     if "jwt" in args:
         problems += _jwt(args["jwt"], join(path, "jwt"))
+        if args["ports"] and all(p.get("protocol", "http") == "tcp" for p in args["ports"]):
+            problems.append(Problem(join(path, "jwt"), "end-user JWTs need an HTTP-like port (http, http2, grpc)"))
     if args["ports"] and args["ports"][0].get("protocol", "http") == "tcp" and "routes" in args:
         problems.append(
             Problem(join(path, "routes"), "HTTP routes need an HTTP-like first port (http, http2, grpc), not tcp")

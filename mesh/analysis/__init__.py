@@ -34,6 +34,7 @@ __all__ = [
     "finding",
     "format_finding",
     "mesh_findings",
+    "ordered",
     "preflight",
 ]
 
