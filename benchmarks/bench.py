@@ -266,7 +266,7 @@ def own_seconds(n: int) -> float:
 
     def work() -> None:
         cfg = load(raw)
-        preflight(plan_environment(cfg).manifests(), cfg.declared_calls)
+        preflight(plan_environment(cfg).inventory(), cfg.declared_calls)
 
     return best_of_three(work)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the real end-to-end tools (Pulumi CLI, Kubernetes provider, kube-apiserver,
-# kube-controller-manager, etcd, kwok/kwokctl, istioctl) from the Go module proxy into a
+# kube-controller-manager, kube-scheduler, etcd, kwok/kwokctl, istioctl) from the Go module proxy into a
 # cache OUTSIDE the clone, one folder per tool and version. A tool whose binary is already
 # cached is skipped, so a rerun with everything cached takes seconds.
 #
@@ -8,7 +8,8 @@
 #   e2e/build-tools.sh kube etcd    # only these (pulumi k8s-provider kube etcd kwok istioctl)
 #   . "${MESH_E2E_CACHE:-$HOME/.cache/service-mesh-e2e}/env.sh"   # afterwards: PATH and paths
 #
-# Needs only Go (>= 1.26) and the Go module proxy. See e2e/NOTES-build.md for what the proxy
+# Needs only Go (>= 1.26), python3 (to read go.mod JSON) and the Go module proxy; every build
+# runs under `nice -n 19`. Cold: about 60 min on 2 cores. See e2e/NOTES-build.md for what the proxy
 # serves, which versions had to be substituted, and measured build times.
 set -euo pipefail
 
