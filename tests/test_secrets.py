@@ -188,3 +188,17 @@ def test_a_secret_outside_env_is_refused_before_anything_registers(tmp_path):
     (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
     with pytest.raises(ArgsError, match=r"service-mesh:services\[1\]\.versions\[0\]\.image: is a secret"):
         run_stack("dev", tmp_path)
+
+
+def test_proxy_sizes_and_namespace_labels_take_outputs_too():
+    from istio_mesh import MeshNamespace
+
+    def program() -> None:
+        MeshNamespace("shop", {"labels": {"team": pulumi.Output.from_input("payments")}})
+        MeshService("review", service_args(proxy={"cpu_request": pulumi.Output.from_input("75m")}))
+
+    result = run_program(program)
+    (namespace,) = result.find("Namespace", "shop")
+    assert namespace.inputs["metadata"]["labels"]["team"] == "payments"
+    (deployment,) = result.find("Deployment")
+    assert deployment.inputs["spec"]["template"]["metadata"]["annotations"]["sidecar.istio.io/proxyCPU"] == "75m"

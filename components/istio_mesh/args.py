@@ -469,13 +469,13 @@ class VersionArgs(TypedDict):
 class ProxyArgs(TypedDict, total=False):
     """Settings of the injected Istio sidecar, passed as pod annotations."""
 
-    cpu_request: str
+    cpu_request: Input[str]
     """Sidecar CPU request. Default: "50m"."""
-    memory_request: str
+    memory_request: Input[str]
     """Sidecar memory request. Default: "64Mi"."""
-    cpu_limit: str
+    cpu_limit: Input[str]
     """Sidecar CPU limit. Default: "500m"."""
-    memory_limit: str
+    memory_limit: Input[str]
     """Sidecar memory limit. Default: "256Mi"."""
     log_level: str
     """Envoy log level (trace, debug, info, warning, error, critical, off).
@@ -652,8 +652,8 @@ class MeshNamespaceArgs(TypedDict, total=False):
     mtls_mode: MtlsMode
     """A PeerAuthentication for this namespace only. Default: unset, so the
     mesh-wide mode applies."""
-    labels: dict[str, str]
-    """More namespace labels. Default: none."""
+    labels: dict[str, Input[str]]
+    """More namespace labels (values may be Outputs). Default: none."""
     data_plane: DataPlane
     """`sidecar` labels the namespace for injection (`revision`); `ambient` labels it
     `istio.io/dataplane-mode=ambient` and sets no injection label. Default: sidecar."""

@@ -251,7 +251,7 @@ def _label(key: str, value: str, path: str) -> list[Problem]:
                 path, f"{key!r} is not a label key: [prefix/]name, the name at most 63 of a-z, A-Z, 0-9, '-', '_', '.'"
             )
         )
-    if value and (len(value) > 63 or grammar.LABEL_NAME.fullmatch(value) is None):
+    if isinstance(value, str) and value and (len(value) > 63 or grammar.LABEL_NAME.fullmatch(value) is None):
         problems.append(
             Problem(
                 path,
