@@ -12,7 +12,7 @@ from istio_mesh.registration import register
 from mesh.analysis import check
 from mesh.analysis.schemas import CRDS_ENV
 from mesh.cli import main
-from tests.conftest import needs_crds, run_program, service_args
+from tests.conftest import CRDS, needs_crds, run_program, service_args
 
 
 def findings_of(run, declared=None):
@@ -233,3 +233,15 @@ def test_a_mirror_to_an_undefined_subset_is_ist0101():
     ]
     (finding,) = [f for f in findings_of(mesh_with(extra)) if f.code == "IST0101"]
     assert finding.path == "spec.http[0].mirror.subset"
+
+
+def test_every_istio_code_has_istios_own_level():
+    messages_file = CRDS.parent / "analyzer-messages.yaml"
+    if not messages_file.exists():
+        pytest.skip(f"no {messages_file}")
+    from mesh.analysis import RULES
+
+    documented = yaml.safe_load(messages_file.read_text())["messages"]
+    levels = {m["code"]: m["level"].lower() for m in documented}
+    ours = {code: rule.severity for code, rule in RULES.items() if code.startswith("IST")}
+    assert {code: levels[code] for code in ours} == ours
