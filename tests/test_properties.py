@@ -3,6 +3,7 @@ registered, or planned into objects that pass the strict schemas and are unique.
 
 import copy
 import json
+import os
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -136,7 +137,7 @@ def _stack_values(stack: str, stack_file: Any = None) -> dict[str, Any]:
 
 STACKS = [
     _stack_values("prod"),
-    _stack_values("canary-upgrade", PROJECT_DIR / "examples" / "stacks" / "canary-upgrade.yaml"),
+    *(_stack_values(p.stem, p) for p in sorted((PROJECT_DIR / "examples" / "stacks").glob("*.yaml"))),
 ]
 ANY_LEAF = st.one_of(
     st.none(),
@@ -181,7 +182,11 @@ def mangled(draw: st.DrawFn) -> dict[str, Any]:
     return values
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("MESH_FUZZ_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(mangled())
 def test_any_mangled_stack_is_refused_with_key_paths_or_planned_and_analysed_without_an_exception(values):
     try:
