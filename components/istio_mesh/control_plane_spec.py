@@ -5,6 +5,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from istio_mesh import defaults as d
+from istio_mesh.retries import retry_policy
 from istio_mesh.validation import control_plane_problems, plain, raise_if
 
 Manifest = dict[str, Any]
@@ -166,17 +167,7 @@ def _mesh_config(args: Mapping[str, Any], trust_domain: str) -> dict[str, Any]:
     }
     if args.get("traffic_api") == "gateway-api":
         # HTTPRoutes carry no retries in the standard channel: this policy is theirs.
-        retries = {
-            "attempts": d.RETRY_ATTEMPTS,
-            "per_try_timeout": d.RETRY_PER_TRY_TIMEOUT,
-            "retry_on": d.RETRY_ON,
-            **args.get("default_retries", {}),
-        }
-        mesh_config["defaultHttpRetryPolicy"] = {
-            "attempts": retries["attempts"],
-            "perTryTimeout": retries["per_try_timeout"],
-            "retryOn": retries["retry_on"],
-        }
+        mesh_config["defaultHttpRetryPolicy"] = retry_policy(args.get("default_retries", {}))
     if "tracing" in args:
         # Only an extension provider: `defaultProviders` stays the chart's
         # (`metrics: [prometheus]`), so Prometheus metrics keep working; the

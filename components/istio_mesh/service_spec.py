@@ -12,6 +12,7 @@ from typing import Any
 from istio_mesh import ambient_spec, gateway_api_spec
 from istio_mesh import defaults as d
 from istio_mesh.control_plane_spec import Manifest, k8s_resources
+from istio_mesh.retries import retry_policy
 from istio_mesh.shape import is_known
 from istio_mesh.validation import mesh_service_problems, plain, port_name, raise_if, volume_name
 
@@ -440,18 +441,7 @@ def _http_route(index: int, route: Mapping[str, Any], host: str, port: int, args
         ]
     else:
         out["route"] = [{"destination": destination(None)}]
-    retries = {
-        "attempts": d.RETRY_ATTEMPTS,
-        "per_try_timeout": d.RETRY_PER_TRY_TIMEOUT,
-        "retry_on": d.RETRY_ON,
-        **args.get("retries", {}),
-        **route.get("retries", {}),
-    }
-    out["retries"] = {
-        "attempts": retries["attempts"],
-        "perTryTimeout": retries["per_try_timeout"],
-        "retryOn": retries["retry_on"],
-    }
+    out["retries"] = retry_policy(args.get("retries", {}), route.get("retries", {}))
     out["timeout"] = route.get("timeout", args.get("timeout", d.ROUTE_TIMEOUT))
     fault = route.get("fault")
     if fault:

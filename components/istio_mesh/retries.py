@@ -1,0 +1,22 @@
+"""A retry policy as Istio reads it (VirtualService routes, istiod's mesh-wide default): pure."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from istio_mesh import defaults as d
+
+
+def retry_policy(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """RetryArgs layered over the defaults (later layers win), in Istio's camelCase."""
+    retries: dict[str, Any] = {
+        "attempts": d.RETRY_ATTEMPTS,
+        "per_try_timeout": d.RETRY_PER_TRY_TIMEOUT,
+        "retry_on": d.RETRY_ON,
+    }
+    for layer in layers:
+        retries |= layer
+    return {
+        "attempts": retries["attempts"],
+        "perTryTimeout": retries["per_try_timeout"],
+        "retryOn": retries["retry_on"],
+    }
