@@ -55,7 +55,8 @@ from istio_mesh.mesh_namespace import MeshNamespace
 from istio_mesh.mesh_service import MeshService
 from istio_mesh.namespace_spec import NamespaceSpec, mesh_namespace_spec
 from istio_mesh.registration import child_name, pulumi_type
-from istio_mesh.service_spec import ServiceSpec, mesh_service_spec, principal, service_host
+from istio_mesh.security_spec import principal
+from istio_mesh.service_spec import ServiceSpec, mesh_service_spec, service_host
 from istio_mesh.validation import ArgsError, Problem
 
 __version__ = "0.2.0"

@@ -15,7 +15,7 @@ import pulumi
 from istio_mesh import defaults as d
 from istio_mesh.args import MeshNamespaceArgs, MeshServiceArgs
 from istio_mesh.registration import register
-from istio_mesh.service_spec import grant_policy
+from istio_mesh.security_spec import grant_policy
 from istio_mesh.shape import ArgsError, Problem
 
 if TYPE_CHECKING:
@@ -71,7 +71,9 @@ def service_of(
     service = MeshService(name, cast(MeshServiceArgs, merged), ordered)
     trust_domain = str(merged.get("trust_domain", d.TRUST_DOMAIN))
     for callee in calls:
-        grant = grant_policy(callee.spec, service.spec.namespace, service.spec.name, trust_domain)
+        grant = grant_policy(
+            callee.spec.name, callee.spec.namespace, service.spec.namespace, service.spec.name, trust_domain
+        )
         # The caller owns what it is granted, and it comes after the callee's policies.
         register(name, grant, pulumi.ResourceOptions(parent=service, depends_on=[callee]))
     return service
