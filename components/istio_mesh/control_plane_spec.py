@@ -5,10 +5,33 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from istio_mesh import defaults as d
-from istio_mesh.retries import retry_policy
+from istio_mesh.gateway_spec import (
+    GatewayIdentity,
+    Manifest,
+    deep_merge,
+    gateway_identity,
+    istio_gateway,
+    kubernetes_gateway,
+    manifest,
+    merge_providers,
+    mesh_config,
+    namespace_manifest,
+    tracing_provider,
+)
 from istio_mesh.validation import control_plane_problems, plain, raise_if
 
-Manifest = dict[str, Any]
+__all__ = [
+    "ControlPlaneSpec",
+    "GatewayIdentity",
+    "Manifest",
+    "ReleaseSpec",
+    "control_plane_spec",
+    "deep_merge",
+    "gateway_identity",
+    "injection_labels",
+    "k8s_resources",
+    "tracing_provider",
+]
 
 
 @dataclass(frozen=True)
@@ -92,17 +115,6 @@ class ControlPlaneSpec:
         return f"{revision or 'default'}/{self.revisions.get(revision, self.version)}"
 
 
-def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """``over`` merged into ``base``: maps merge key by key, anything else replaces."""
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def injection_labels(revision: str, data_plane: str = d.DATA_PLANE) -> dict[str, str]:
     """Namespace labels that put its pods on the mesh: for ambient, ztunnel's label and
     no injection label; for sidecars, the one that selects a control plane.
@@ -126,73 +138,6 @@ def _chart(repository: str, chart: str) -> tuple[str, str | None]:
     if repository.startswith("oci://"):
         return f"{repository.rstrip('/')}/{chart}", None
     return chart, repository
-
-
-@dataclass(frozen=True)
-class GatewayIdentity:
-    """Who the gateway chart's pods are, as its templates derive it from the values."""
-
-    name: str
-    """The chart's ``gateway.name``: value ``name``, else the release name."""
-    service_account: str
-    """Their ServiceAccount: their mTLS identity."""
-    selector: dict[str, str]
-    """The ``istio`` label every one of them carries, which a Gateway selects."""
-
-
-def gateway_identity(release: str, values: Mapping[str, Any]) -> GatewayIdentity:
-    """The gateway pods' identity, as the gateway chart's ``_helpers.tpl`` derives it
-    from the merged values (``name``, ``serviceAccount.create``/``name``,
-    ``labels.istio``) over the chart's defaults (create a ServiceAccount named after
-    the release; label ``istio: <name without 'istio-'>``)."""
-    name = str(values.get("name") or release)
-    account = values.get("serviceAccount") or {}
-    if account.get("create", True):
-        service_account = str(account.get("name") or name)
-    else:
-        service_account = str(account.get("name") or "default")
-    labels = values.get("labels") or {}
-    istio = str(labels.get("istio") or name.removeprefix("istio-"))
-    return GatewayIdentity(name, service_account, {"istio": istio})
-
-
-def _mesh_config(args: Mapping[str, Any], trust_domain: str) -> dict[str, Any]:
-    mesh_config: dict[str, Any] = {
-        "accessLogFile": "/dev/stdout" if args.get("access_log", True) else "",
-        "outboundTrafficPolicy": {"mode": args.get("outbound_traffic_policy", "ALLOW_ANY")},
-        "enablePrometheusMerge": True,
-        "trustDomain": trust_domain,
-        # Apps start after their proxy, so their first calls do not fail.
-        "defaultConfig": {"holdApplicationUntilProxyStarts": True},
-    }
-    if args.get("traffic_api") == "gateway-api":
-        # HTTPRoutes carry no retries in the standard channel: this policy is theirs.
-        mesh_config["defaultHttpRetryPolicy"] = retry_policy(args.get("default_retries", {}))
-    if "tracing" in args:
-        # Only an extension provider: `defaultProviders` stays the chart's
-        # (`metrics: [prometheus]`), so Prometheus metrics keep working; the
-        # Telemetry names this provider for tracing.
-        mesh_config["extensionProviders"] = [tracing_provider(args["tracing"])]
-    return mesh_config
-
-
-def tracing_provider(tracing: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``meshConfig.extensionProviders`` entry of TracingArgs."""
-    kind = tracing["provider"]
-    port = tracing.get("port", d.TRACING_PORTS[kind])
-    return {"name": d.TRACING_PROVIDER, kind: {"service": tracing["service"], "port": port}}
-
-
-def _merge_providers(derived: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """``over`` deep-merged into istiod's ``derived`` values, except that the mesh
-    config's ``extensionProviders`` merge by name: a list would otherwise replace ours."""
-    merged = deep_merge(derived, over)
-    theirs = ((over.get("meshConfig") or {}).get("extensionProviders")) or []
-    ours = (derived.get("meshConfig") or {}).get("extensionProviders") or []
-    if theirs and ours:
-        named = {p.get("name") for p in theirs if isinstance(p, Mapping)}
-        merged["meshConfig"]["extensionProviders"] = [p for p in ours if p["name"] not in named] + list(theirs)
-    return merged
 
 
 def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPlaneSpec:
@@ -259,7 +204,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     istiod_keys: list[str] = []
     for rev, rev_version in revisions.items():
         key = f"istiod-{rev}" if canary else "istiod"
-        values = _merge_providers(
+        values = merge_providers(
             {
                 **fail_closed,
                 # Explicit, so that several istiod pods are never drained at once.
@@ -272,7 +217,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
                 # The chart's revision-tags template renders each tag's injection webhook.
                 **({"revisionTags": sorted(t for t, r in tags.items() if r == rev)} if tags else {}),
                 "pilot": pilot,
-                "meshConfig": _mesh_config(args, trust_domain),
+                "meshConfig": mesh_config(args, trust_domain),
                 # The chart's ambient profile: istiod serves ztunnel and waypoints.
                 **({"profile": "ambient"} if ambient else {}),
             },
@@ -338,7 +283,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
             )
         )
     data_plane_keys = ("ztunnel",) if ambient else tuple(istiod_keys)
-    namespaces = [_namespace(namespace)]
+    namespaces = [namespace_manifest(namespace)]
     telemetry: dict[str, Any] = {}
     if args.get("access_log", True):
         telemetry["accessLogging"] = [{"providers": [{"name": "envoy"}]}]
@@ -350,14 +295,14 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
             }
         ]
     resources_out = [
-        _manifest(
+        manifest(
             "security.istio.io/v1",
             "PeerAuthentication",
             "default",
             namespace,
             {"mtls": {"mode": args.get("mtls_mode", "STRICT")}},
         ),
-        _manifest("telemetry.istio.io/v1", "Telemetry", "mesh-default", namespace, telemetry),
+        manifest("telemetry.istio.io/v1", "Telemetry", "mesh-default", namespace, telemetry),
     ]
     spec = ControlPlaneSpec(
         version=version,
@@ -383,7 +328,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     gateway = args["gateway"]
     gw_namespace = gateway.get("namespace", d.GATEWAY_NAMESPACE)
     # The chart labels its pods for injection (gateway template); the namespace needs no label.
-    namespaces.append(_namespace(gw_namespace))
+    namespaces.append(namespace_manifest(gw_namespace))
     chart_gateway, _ = _chart(repository, "gateway")
     gw_revision = gateway.get("revision", spec.revision)
     gateway_values = deep_merge(
@@ -423,108 +368,10 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
         address = f"{identity.name}.{gw_namespace}.svc.{cluster_domain}"
         resources_out += kubernetes_gateway(gateway, gw_namespace, d.GATEWAY_RELEASE, address)
     else:
-        resources_out.append(_gateway(gateway, gw_namespace, identity.selector))
+        resources_out.append(istio_gateway(gateway, gw_namespace, identity.selector))
     return replace(
         spec,
         gateway_ref=f"{gw_namespace}/{d.GATEWAY_RELEASE}",
         gateway_namespace=gw_namespace,
         gateway_service_account=identity.service_account,
     )
-
-
-def _namespace(name: str, labels: Mapping[str, str] | None = None) -> Manifest:
-    metadata: dict[str, Any] = {"name": name}
-    if labels:
-        metadata["labels"] = dict(labels)
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": metadata}
-
-
-def _manifest(api_version: str, kind: str, name: str, namespace: str, spec: Mapping[str, Any]) -> Manifest:
-    return {
-        "apiVersion": api_version,
-        "kind": kind,
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": dict(spec),
-    }
-
-
-def _gateway(gateway: Mapping[str, Any], namespace: str, selector: Mapping[str, str]) -> Manifest:
-    hosts = gateway.get("hosts", ["*"])
-    http: dict[str, Any] = {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": hosts}
-    servers = [http]
-    if "tls_credential_name" in gateway:
-        http["tls"] = {"httpsRedirect": True}
-        servers.append(
-            {
-                "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
-                "hosts": hosts,
-                "tls": {"mode": "SIMPLE", "credentialName": gateway["tls_credential_name"]},
-            }
-        )
-    return _manifest(
-        "networking.istio.io/v1",
-        "Gateway",
-        d.GATEWAY_RELEASE,
-        namespace,
-        {"selector": dict(selector), "servers": servers},
-    )
-
-
-def kubernetes_gateway(gateway: Mapping[str, Any], namespace: str, name: str, address: str) -> list[Manifest]:
-    """The ingress as a Gateway API Gateway of class ``istio``: a listener per host on
-    80 (and 443 with TLS, port 80 then only redirecting), routes from any namespace."""
-    hosts = gateway.get("hosts", ["*"])
-    tls = gateway.get("tls_credential_name")
-
-    def listener(protocol: str, port: int, i: int, host: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": f"{protocol.lower()}-{i}", "port": port, "protocol": protocol}
-        if host != "*":
-            out["hostname"] = host
-        if protocol == "HTTPS":
-            out["tls"] = {"mode": "Terminate", "certificateRefs": [{"group": "", "kind": "Secret", "name": tls}]}
-        # With TLS, plain HTTP only carries the redirect, which lives beside the Gateway.
-        out["allowedRoutes"] = {"namespaces": {"from": "Same" if tls and protocol == "HTTP" else "All"}}
-        return out
-
-    listeners = [listener("HTTP", 80, i, h) for i, h in enumerate(hosts)]
-    if tls:
-        listeners += [listener("HTTPS", 443, i, h) for i, h in enumerate(hosts)]
-    out: list[Manifest] = [
-        {
-            "apiVersion": "gateway.networking.k8s.io/v1",
-            "kind": "Gateway",
-            "metadata": {"name": name, "namespace": namespace},
-            "spec": {
-                "gatewayClassName": d.GATEWAY_CLASS,
-                "addresses": [{"type": "Hostname", "value": address}],
-                "listeners": listeners,
-            },
-        }
-    ]
-    if tls:
-        out.append(
-            {
-                "apiVersion": "gateway.networking.k8s.io/v1",
-                "kind": "HTTPRoute",
-                "metadata": {"name": f"{name}-https-redirect", "namespace": namespace},
-                "spec": {
-                    "parentRefs": [
-                        {
-                            "group": "gateway.networking.k8s.io",
-                            "kind": "Gateway",
-                            "name": name,
-                            "sectionName": f"http-{i}",
-                        }
-                        for i in range(len(hosts))
-                    ],
-                    "rules": [
-                        {
-                            "filters": [
-                                {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}
-                            ]
-                        }
-                    ],
-                },
-            }
-        )
-    return out
