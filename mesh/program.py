@@ -13,7 +13,7 @@ from istio_mesh import IstioControlPlane, MeshNamespace, MeshService
 from mesh.analysis import ERROR, format_finding, preflight
 from mesh.config import PROJECT, StackConfig, load
 from mesh.environment import CONTROL_PLANE, EnvironmentPlan, plan_environment
-from mesh.stackfile import secret_leaves
+from mesh.stackfile import StackFileError, read_yaml, secret_leaves
 
 
 def project_config() -> dict[str, Any]:
@@ -29,17 +29,28 @@ def read_config(stack_file: Path | None = None) -> StackConfig:
     """The running stack's config, validated (raises ConfigError).
 
     Where it holds secrets comes from the stack file (``Pulumi.<stack>.yaml`` in the
-    project folder, the CLI's working directory): ``pulumi config set --secret --path``
-    leaves a ``secure:`` marker at each secret leaf. A key the engine reports secret
-    but the file does not explain is taken as secret as a whole."""
+    project folder, the CLI's working directory, or in its ``stackConfigDir``):
+    ``pulumi config set --secret --path`` leaves a ``secure:`` marker at each secret
+    leaf. A key the engine reports secret but the file does not explain is taken as
+    secret as a whole."""
     raw = project_config()
-    leaves = secret_leaves(stack_file or Path.cwd() / f"Pulumi.{pulumi.get_stack()}.yaml")
+    leaves = secret_leaves(stack_file or default_stack_file(Path.cwd(), pulumi.get_stack()))
     env_secret = set(pulumi.runtime.config.get_config_secret_keys_env())
     for key in raw:
         full = f"{PROJECT}:{key}"
         if (pulumi.runtime.config.is_config_secret(full) or full in env_secret) and key not in leaves:
             leaves[key] = [()]
     return load(raw, leaves)
+
+
+def default_stack_file(project_dir: Path, stack: str) -> Path:
+    """Where the CLI keeps a stack's file: beside Pulumi.yaml, or in its ``stackConfigDir``."""
+    try:
+        settings = read_yaml(project_dir / "Pulumi.yaml")
+    except StackFileError:
+        settings = {}
+    folder = settings.get("stackConfigDir") if isinstance(settings.get("stackConfigDir"), str) else "."
+    return project_dir / str(folder) / f"Pulumi.{stack}.yaml"
 
 
 class AnalysisError(ValueError):

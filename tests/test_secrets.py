@@ -202,3 +202,12 @@ def test_proxy_sizes_and_namespace_labels_take_outputs_too():
     assert namespace.inputs["metadata"]["labels"]["team"] == "payments"
     (deployment,) = result.find("Deployment")
     assert deployment.inputs["spec"]["template"]["metadata"]["annotations"]["sidecar.istio.io/proxyCPU"] == "75m"
+
+
+def test_the_stack_file_is_found_in_the_projects_stack_config_dir(tmp_path):
+    from mesh.program import default_stack_file
+
+    (tmp_path / "Pulumi.yaml").write_text("name: service-mesh\nruntime: python\nstackConfigDir: config\n")
+    assert default_stack_file(tmp_path, "dev") == tmp_path / "config" / "Pulumi.dev.yaml"
+    (tmp_path / "Pulumi.yaml").write_text("name: service-mesh\nruntime: python\n")
+    assert default_stack_file(tmp_path, "dev") == tmp_path / "Pulumi.dev.yaml"
