@@ -201,10 +201,21 @@ def test_check_fails_on_an_error(tmp_path, capsys):
 
 
 def test_a_service_without_its_own_policy_admits_anyone_and_that_is_mesh0202():
-    from mesh.analysis.authorization import PolicyIndex, admission
+    from mesh.analysis.authorization import PolicyIndex, admission, authorization_findings
 
     open_policy = admission(PolicyIndex({}), "shop", {"app": "x"})
     assert open_policy.anyone and open_policy.admits(("any", "body"))
+
+    def two_services():
+        cp = IstioControlPlane("istio", {})
+        opts = pulumi.ResourceOptions(depends_on=cp.ready)
+        MeshService("review", service_args(), opts)
+        MeshService("rating", service_args(), opts)
+
+    run = run_program(two_services)  # no policy at all: each admits the other, undeclared
+    found = [f for f in authorization_findings(run, declared=set()) if f.code == "MESH0202"]
+    assert {f.object for f in found} == {"AuthorizationPolicy/shop/review", "AuthorizationPolicy/shop/rating"}
+    assert authorization_findings(run, declared={("review", "rating"), ("rating", "review")}) == []
 
 
 def test_a_deny_on_missing_tokens_does_not_block_a_peer_but_a_plain_deny_does():
