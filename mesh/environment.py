@@ -24,6 +24,7 @@ from istio_mesh import (
     pulumi_type,
     service_host,
 )
+from istio_mesh.grammar import env_prefix
 from mesh.analysis.model import HELM_RELEASE, Inventory, Resource
 from mesh.analysis.uniqueness import MAX_OBJECT_BYTES, collisions, describe, object_key, object_size
 from mesh.config import PROJECT, ConfigError, StackConfig, key_path
@@ -99,11 +100,6 @@ class EnvironmentPlan:
                 version = next((i for i, v in enumerate(svc.versions) if m["metadata"]["name"] == f"{name}-{v}"), None)
                 where = f"{owner}.versions[{version}].name" if version is not None else f"{owner}.name"
                 yield Owned("istio-mesh:index:MeshService", name, m, where)
-
-
-def env_prefix(service: str) -> str:
-    """Prefix of the env vars that tell a caller where ``service`` is."""
-    return service.upper().replace("-", "_")
 
 
 def plan_environment(cfg: StackConfig) -> EnvironmentPlan:

@@ -156,6 +156,16 @@ def regex(value: str) -> str | None:
     return None
 
 
+def env_prefix(service: str) -> str:
+    """Prefix of the env vars that tell a caller where ``service`` is: ``review`` → ``REVIEW``."""
+    return service.upper().replace("-", "_")
+
+
+def seconds(value: str) -> float | None:
+    """A duration in seconds; None when the value is not one."""
+    return duration_seconds(value) if DURATION.fullmatch(value) else None
+
+
 def env_name(value: str) -> str | None:
     """A C identifier."""
     if ENV_NAME.fullmatch(value):

@@ -14,6 +14,7 @@ import pulumi
 
 from istio_mesh import defaults as d
 from istio_mesh.args import MeshNamespaceArgs, MeshServiceArgs
+from istio_mesh.grammar import env_prefix
 from istio_mesh.registration import register
 from istio_mesh.security_spec import grant_policy
 from istio_mesh.shape import ArgsError, Problem
@@ -22,11 +23,6 @@ if TYPE_CHECKING:
     from istio_mesh.control_plane import IstioControlPlane
     from istio_mesh.mesh_namespace import MeshNamespace
     from istio_mesh.mesh_service import MeshService
-
-
-def env_prefix(service: str) -> str:
-    """Prefix of the env vars that tell a caller where ``service`` is: ``review`` → ``REVIEW``."""
-    return service.upper().replace("-", "_")
 
 
 def namespace_of(

@@ -1,24 +1,13 @@
 """Valid but dangerous: configurations the API server and Istio accept that silently weaken the mesh."""
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from istio_mesh.grammar import env_prefix, seconds
 from mesh.analysis.findings import Finding, finding
 from mesh.analysis.model import Inventory, Resource, namespace_of, object_name, ref
 from mesh.analysis.routing import fqdn, services_by_host
-
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def seconds(duration: str) -> float | None:
-    """A duration such as "1m30s" in seconds; None when it is not one."""
-    parts = _DURATION_PART.findall(duration)
-    if not parts or "".join(n + u for n, u in parts) != duration:
-        return None
-    return sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
 
 
 def risk_findings(inventory: Inventory) -> list[Finding]:
@@ -109,11 +98,6 @@ def _route_findings(inventory: Inventory) -> list[Finding]:
 def _env(deployment: Resource) -> dict[str, str]:
     containers = deployment.inputs["spec"]["template"]["spec"].get("containers", [])
     return {e["name"]: e["value"] for c in containers for e in c.get("env", []) if isinstance(e.get("value"), str)}
-
-
-def env_prefix(service: str) -> str:
-    """Prefix of the env vars that tell a caller where ``service`` is."""
-    return service.upper().replace("-", "_")
 
 
 def _workload_findings(inventory: Inventory) -> list[Finding]:
