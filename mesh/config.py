@@ -10,7 +10,7 @@ import json
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 from istio_mesh import defaults, grammar
 from istio_mesh.args import ExternalHostArgs, IstioControlPlaneArgs, MeshServiceArgs, MtlsMode
@@ -106,16 +106,17 @@ class ServiceConfig:
     """Reached from outside through the ingress gateway."""
     egress: tuple[str, ...]
     """External hosts it calls, each declared in ``external_hosts``."""
-    args: dict[str, Any]
-    """The rest, as MeshServiceArgs without the derived keys."""
+    args: MeshServiceArgs
+    """The rest, as MeshServiceArgs with its namespace; the plan adds the keys
+    derived from the graph (env, callers, egress, exposure)."""
 
 
 @dataclass(frozen=True)
 class StackConfig:
     """One environment, validated."""
 
-    istio: dict[str, Any]
-    """IstioControlPlaneArgs. Default: {} (every control plane default)."""
+    istio: IstioControlPlaneArgs
+    """The control plane's arguments. Default: {} (every control plane default)."""
     namespace: str
     """Namespace of services that name none. Default: "apps"."""
     services: tuple[ServiceConfig, ...]
@@ -129,7 +130,7 @@ class StackConfig:
     limit_egress: bool = True
     """A Sidecar per service that limits its proxy to the services it calls.
     Default: true: less proxy memory, and a call nobody declared fails loudly."""
-    external_hosts: tuple[dict[str, Any], ...] = ()
+    external_hosts: tuple[ExternalHostArgs, ...] = ()
     """Hosts outside the mesh (ExternalHostArgs), each a ServiceEntry in the
     default namespace. Default: none."""
     allow_default_namespace: bool = False
@@ -234,7 +235,7 @@ def load(raw: Mapping[str, Any], secrets: Mapping[str, Sequence[Leaf]] | None = 
             path = f"{key_path('services')}[{i}]"
             problems += [
                 p
-                for p in mesh_service_problems({**svc.args, "namespace": svc.namespace}, path)
+                for p in mesh_service_problems(svc.args, path)
                 # The namespace is checked above, once, at the key that sets it.
                 if p.path != f"{path}.namespace"
             ]
@@ -258,7 +259,7 @@ def load(raw: Mapping[str, Any], secrets: Mapping[str, Sequence[Leaf]] | None = 
     if problems:
         raise ConfigError(problems, "the stack config")
     return StackConfig(
-        istio=values.get("istio", {}),
+        istio=cast(IstioControlPlaneArgs, values.get("istio", {})),
         namespace=namespace,
         services=services,
         default_deny=values.get("default_deny", True),
@@ -299,7 +300,9 @@ def _reserved(namespace: str, path: str, owned: Mapping[str, str]) -> list[Probl
 
 
 def _service(index: int, entry: Mapping[str, Any], namespace: str) -> ServiceConfig:
-    args = {k: v for k, v in entry.items() if k not in ("name", "namespace", "calls", "entry", "egress")}
+    fields = {k: v for k, v in entry.items() if k not in ("name", "namespace", "calls", "entry", "egress")}
+    # Shape-checked against the service type: past here, the fields are what MeshServiceArgs says.
+    args = cast(MeshServiceArgs, {**fields, "namespace": entry.get("namespace", namespace)})
     calls = tuple(
         Call(c["service"], tuple(c.get("methods", ())), tuple(c.get("paths", ()))) for c in entry.get("calls", [])
     )
@@ -353,9 +356,8 @@ def _graph_problems(services: tuple[ServiceConfig, ...], values: Mapping[str, An
                 )
         if svc.entry and "istio" in values and "gateway" not in values["istio"]:
             problems.append(Problem(f"{base}[{i}].entry", f"needs an ingress gateway: set {key_path('istio')}.gateway"))
-        ports = svc.args.get("ports")
-        first_port = ports[0] if isinstance(ports, list) and ports and isinstance(ports[0], Mapping) else {}
-        if svc.entry and first_port.get("protocol") == "tcp":
+        ports = svc.args.get("ports") or []
+        if svc.entry and ports and ports[0].get("protocol") == "tcp":
             problems.append(
                 Problem(
                     f"{base}[{i}].entry",

@@ -7,9 +7,10 @@ planned object remembers the config key that owns it, so that a collision or an
 oversized object is reported at the user's key path before anything registers.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from istio_mesh import (
     ArgsError,
@@ -24,10 +25,14 @@ from istio_mesh import (
     pulumi_type,
     service_host,
 )
+from istio_mesh.args import CallerArgs, DataPlane, MeshNamespaceArgs, MeshServiceArgs, MtlsMode, TrafficApi
 from istio_mesh.grammar import env_prefix
 from mesh.analysis.model import HELM_RELEASE, Inventory, Resource
 from mesh.analysis.uniqueness import MAX_OBJECT_BYTES, collisions, describe, object_key, object_size
 from mesh.config import PROJECT, ConfigError, StackConfig, key_path
+
+A = TypeVar("A")
+S = TypeVar("S")
 
 CONTROL_PLANE = "istio"
 """Name of the IstioControlPlane component."""
@@ -58,9 +63,9 @@ class EnvironmentPlan:
     """By service name."""
     owners: dict[str, str]
     """Config key path of each service, namespace and external host, by name."""
-    service_args: dict[str, dict[str, Any]]
+    service_args: dict[str, MeshServiceArgs]
     """MeshServiceArgs the services' specs were built from, derived keys included."""
-    namespace_args: dict[str, dict[str, Any]]
+    namespace_args: dict[str, MeshNamespaceArgs]
     """MeshNamespaceArgs the namespaces' specs were built from."""
 
     def manifests(self) -> list[Manifest]:
@@ -112,21 +117,19 @@ def plan_environment(cfg: StackConfig) -> EnvironmentPlan:
     owners: dict[str, str] = {}
     chosen = cfg.namespace_revisions or {}
 
-    def ns_args(ns: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"revision": chosen.get(ns, cp.revision), "default_deny": cfg.default_deny}
+    def ns_args(ns: str) -> MeshNamespaceArgs:
+        out: MeshNamespaceArgs = {"revision": chosen.get(ns, cp.revision), "default_deny": cfg.default_deny}
         if cp.data_plane == "ambient":
-            out = {"data_plane": "ambient", "default_deny": cfg.default_deny}
+            out = {"data_plane": DataPlane.AMBIENT, "default_deny": cfg.default_deny}
         if cfg.namespace_mtls_mode:
-            out["mtls_mode"] = cfg.namespace_mtls_mode
+            out["mtls_mode"] = MtlsMode(cfg.namespace_mtls_mode)
         return out
 
-    namespace_args: dict[str, dict[str, Any]] = {}
+    namespace_args: dict[str, MeshNamespaceArgs] = {}
     if cfg.external_hosts:
         # External hosts live in the default namespace, exported to the whole mesh.
-        namespace_args[cfg.namespace] = {
-            **ns_args(cfg.namespace),
-            "external_hosts": [dict(e) for e in cfg.external_hosts],
-        }
+        namespace_args[cfg.namespace] = ns_args(cfg.namespace)
+        namespace_args[cfg.namespace]["external_hosts"] = list(cfg.external_hosts)
         owners[f"namespace:{cfg.namespace}"] = key_path("namespace")
         for i, ext in enumerate(cfg.external_hosts):
             owners[f"host:{ext['host']}"] = f"{key_path('external_hosts')}[{i}].host"
@@ -140,18 +143,14 @@ def plan_environment(cfg: StackConfig) -> EnvironmentPlan:
         )
         owners[f"service:{svc.name}"] = f"{key_path('services')}[{i}]"
     namespaces = {
-        name: spec
+        name: ns_spec
         for name, args in namespace_args.items()
-        if (
-            spec := _spec(
-                problems, lambda a, p, n=name: mesh_namespace_spec(n, a, p), args, owners[f"namespace:{name}"]
-            )
-        )
+        if (ns_spec := _spec(problems, partial(mesh_namespace_spec, name), args, owners[f"namespace:{name}"]))
     }
     services = {
-        name: spec
+        name: svc_spec
         for name, args in service_args.items()
-        if (spec := _spec(problems, lambda a, p, n=name: mesh_service_spec(n, a, p), args, owners[f"service:{name}"]))
+        if (svc_spec := _spec(problems, partial(mesh_service_spec, name), args, owners[f"service:{name}"]))
     }
     if problems:
         raise ConfigError(problems, "the stack config")
@@ -162,7 +161,7 @@ def plan_environment(cfg: StackConfig) -> EnvironmentPlan:
     return plan
 
 
-def _spec(problems: list[Problem], build: Any, args: Mapping[str, Any], path: str) -> Any:
+def _spec(problems: list[Problem], build: Callable[[A, str], S], args: A, path: str) -> S | None:
     try:
         return build(args, path)
     except ArgsError as err:
@@ -171,49 +170,42 @@ def _spec(problems: list[Problem], build: Any, args: Mapping[str, Any], path: st
 
 
 def _service_args(
-    cfg: StackConfig, cp: ControlPlaneSpec, namespace_args: Mapping[str, Mapping[str, Any]]
-) -> dict[str, dict[str, Any]]:
+    cfg: StackConfig, cp: ControlPlaneSpec, namespace_args: Mapping[str, MeshNamespaceArgs]
+) -> dict[str, MeshServiceArgs]:
     def host(name: str, namespace: str) -> str:
         return service_host(name, namespace, cp.cluster_domain)
 
-    # Facts of the cluster and of this program, the same for every service.
-    common: dict[str, Any] = {
-        "trust_domain": cp.trust_domain,
-        "cluster_domain": cp.cluster_domain,
-        "root_namespace": cp.namespace,
-        "part_of": PROJECT,
-        "traffic_api": cp.traffic_api,
-        "data_plane": cp.data_plane,
-    }
     tracing = cfg.istio.get("tracing")
     by_name = {s.name: s for s in cfg.services}
     first_port = {s.name: s.args["ports"][0]["port"] for s in cfg.services}
-    callers: dict[str, list[dict[str, Any]]] = {s.name: [] for s in cfg.services}
+    callers: dict[str, list[CallerArgs]] = {s.name: [] for s in cfg.services}
     for svc in cfg.services:
         for call in svc.calls:
-            caller: dict[str, Any] = {"namespace": svc.namespace, "service_account": svc.name}
+            caller: CallerArgs = {"namespace": svc.namespace, "service_account": svc.name}
             if call.methods:
                 caller["methods"] = list(call.methods)
             if call.paths:
                 caller["paths"] = list(call.paths)
             callers[call.service].append(caller)
-    services: dict[str, dict[str, Any]] = {}
+    services: dict[str, MeshServiceArgs] = {}
     for svc in cfg.services:
         derived_env: dict[str, str] = {}
         for call in svc.calls:
             callee = by_name[call.service]
             derived_env[f"{env_prefix(callee.name)}_HOST"] = host(callee.name, callee.namespace)
             derived_env[f"{env_prefix(callee.name)}_PORT"] = str(first_port[callee.name])
-        args: dict[str, Any] = {
-            **common,
-            **svc.args,
-            "namespace": svc.namespace,
-            "service_name": svc.name,
+        args: MeshServiceArgs = {**svc.args, "namespace": svc.namespace, "service_name": svc.name}
+        # Facts of the cluster and of this program, the same for every service.
+        args.setdefault("trust_domain", cp.trust_domain)
+        args.setdefault("cluster_domain", cp.cluster_domain)
+        args.setdefault("root_namespace", cp.namespace)
+        args.setdefault("part_of", PROJECT)
+        args.setdefault("traffic_api", TrafficApi(cp.traffic_api))
+        args.setdefault("data_plane", DataPlane(cp.data_plane))
+        if cp.data_plane != "ambient":
             # What injects the namespace: a new revision or version there rolls the pods.
-            "injected_by": cp.injected_by(namespace_args[svc.namespace].get("revision", "")),
-        }
-        if cp.data_plane == "ambient":
-            del args["injected_by"]  # no sidecar: an upgrade restarts ztunnel, not the pods
+            # (In ambient there is no sidecar: an upgrade restarts ztunnel, not the pods.)
+            args["injected_by"] = cp.injected_by(namespace_args[svc.namespace].get("revision", ""))
         # Explicit env wins over what the graph derives (check warns: MESH0405).
         secret = svc.args.get("secret_env", {})
         env = {**{k: v for k, v in derived_env.items() if k not in secret}, **svc.args.get("env", {})}

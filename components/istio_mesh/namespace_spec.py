@@ -1,9 +1,9 @@
 """What MeshNamespace registers: pure, no Pulumi."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
+from istio_mesh.args import MeshNamespaceArgs
 from istio_mesh.control_plane_spec import Manifest, injection_labels
 from istio_mesh.validation import mesh_namespace_problems, plain, raise_if
 
@@ -18,10 +18,11 @@ class NamespaceSpec:
     """Istio custom resources in the namespace."""
 
 
-def mesh_namespace_spec(name: str, args: Mapping[str, Any], path: str = "args") -> NamespaceSpec:
+def mesh_namespace_spec(name: str, args: MeshNamespaceArgs, path: str = "args") -> NamespaceSpec:
     """The namespace for ``args``; raises ArgsError listing every problem."""
     raise_if(mesh_namespace_problems(args, path, name), f"MeshNamespace {name!r} arguments")
-    args = plain(args)
+    # Past validation the arguments are what their type says (Enum members as values).
+    args = cast(MeshNamespaceArgs, plain(args))
     ns = args.get("namespace_name", name)
     labels = {**args.get("labels", {}), **injection_labels(args.get("revision", ""), args.get("data_plane", "sidecar"))}
     namespace: Manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": labels}}

@@ -3,9 +3,10 @@ manifests; pure, no Pulumi. Python names stop here: every dict is camelCase, as 
 server reads it."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from istio_mesh import defaults as d
+from istio_mesh.args import MatchArgs, MeshServiceArgs, RouteArgs, StringMatchArgs, TrafficPolicyArgs
 from istio_mesh.control_plane_spec import Manifest
 from istio_mesh.retries import retry_policy
 
@@ -14,26 +15,20 @@ def meta(name: str, namespace: str, labels: Mapping[str, str]) -> dict[str, Any]
     return {"name": name, "namespace": namespace, "labels": dict(labels)}
 
 
-def traffic_policy(tp: Mapping[str, Any]) -> dict[str, Any]:
+def traffic_policy(tp: TrafficPolicyArgs) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "load_balancer" in tp:
         out["loadBalancer"] = {"simple": tp["load_balancer"]}
     pool = tp.get("connection_pool")
     if pool:
-        tcp = {
-            k2: pool[k]
-            for k, k2 in (("max_connections", "maxConnections"), ("connect_timeout", "connectTimeout"))
-            if k in pool
-        }
-        http = {
-            k2: pool[k]
-            for k, k2 in (
-                ("http1_max_pending_requests", "http1MaxPendingRequests"),
-                ("http2_max_requests", "http2MaxRequests"),
-                ("max_requests_per_connection", "maxRequestsPerConnection"),
-            )
-            if k in pool
-        }
+        tcp = _present({"maxConnections": pool.get("max_connections"), "connectTimeout": pool.get("connect_timeout")})
+        http = _present(
+            {
+                "http1MaxPendingRequests": pool.get("http1_max_pending_requests"),
+                "http2MaxRequests": pool.get("http2_max_requests"),
+                "maxRequestsPerConnection": pool.get("max_requests_per_connection"),
+            }
+        )
         out["connectionPool"] = {**({"tcp": tcp} if tcp else {}), **({"http": http} if http else {})}
     if "outlier_detection" in tp:
         od = {**d.OUTLIER_DETECTION, **tp["outlier_detection"]}
@@ -46,9 +41,7 @@ def traffic_policy(tp: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def destination_rule(
-    svc: str, namespace: str, host: str, labels: Mapping[str, str], args: Mapping[str, Any]
-) -> Manifest:
+def destination_rule(svc: str, namespace: str, host: str, labels: Mapping[str, str], args: MeshServiceArgs) -> Manifest:
     # No `tls` here: Istio's auto mTLS then matches whatever PeerAuthentication
     # says, STRICT or PERMISSIVE, so the two cannot disagree.
     spec: dict[str, Any] = {"host": host}
@@ -69,11 +62,17 @@ def destination_rule(
     }
 
 
-def _string_match(sm: Mapping[str, str]) -> dict[str, str]:
-    return dict(sm)
+def _present(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields that are set."""
+    return {k: v for k, v in fields.items() if v is not None}
 
 
-def _match(match: Mapping[str, Any]) -> dict[str, Any]:
+def _string_match(sm: StringMatchArgs) -> dict[str, str]:
+    # Istio's StringMatch has the same keys (exact, prefix, regex), each a string.
+    return cast(dict[str, str], dict(sm))
+
+
+def _match(match: MatchArgs) -> dict[str, Any]:
     headers = {h: _string_match(sm) for h, sm in match.get("headers", {}).items()}
     if "cookie_regex" in match:
         headers["cookie"] = {"regex": match["cookie_regex"]}
@@ -85,7 +84,7 @@ def _match(match: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _http_route(index: int, route: Mapping[str, Any], host: str, port: int, args: Mapping[str, Any]) -> dict[str, Any]:
+def _http_route(index: int, route: RouteArgs, host: str, port: int, args: MeshServiceArgs) -> dict[str, Any]:
     # Every destination names the port: on a multi-port Service Istio cannot guess it.
     def destination(version: str | None) -> dict[str, Any]:
         dest: dict[str, Any] = {"host": host, "port": {"number": port}}
@@ -126,7 +125,7 @@ def _http_route(index: int, route: Mapping[str, Any], host: str, port: int, args
 
 
 def virtual_services(
-    svc: str, namespace: str, host: str, labels: Mapping[str, str], args: Mapping[str, Any]
+    svc: str, namespace: str, host: str, labels: Mapping[str, str], args: MeshServiceArgs
 ) -> list[Manifest]:
     first = args["ports"][0]
     port = first["port"]

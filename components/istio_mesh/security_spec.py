@@ -1,10 +1,11 @@
 """The security half of what MeshService registers: who may call it (AuthorizationPolicy), its
 end-user JWTs, and what a caller by reference is granted; pure, no Pulumi."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from istio_mesh import defaults as d
+from istio_mesh.args import CallerArgs, JwtArgs
 from istio_mesh.control_plane_spec import Manifest
 from istio_mesh.routing_spec import meta
 
@@ -15,7 +16,7 @@ def principal(namespace: str, service_account: str, trust_domain: str = d.TRUST_
 
 
 def authorization_policy(
-    svc: str, namespace: str, labels: Mapping[str, str], callers: list[Mapping[str, Any]], trust_domain: str
+    svc: str, namespace: str, labels: Mapping[str, str], callers: Sequence[CallerArgs], trust_domain: str
 ) -> Manifest:
     rules = []
     for caller in sorted(callers, key=lambda c: (c["namespace"], c["service_account"])):
@@ -36,9 +37,7 @@ def authorization_policy(
     }
 
 
-def jwt_policies(
-    svc: str, namespace: str, labels: Mapping[str, str], jwt: Mapping[str, Any], ports: list[int]
-) -> list[Manifest]:
+def jwt_policies(svc: str, namespace: str, labels: Mapping[str, str], jwt: JwtArgs, ports: list[int]) -> list[Manifest]:
     rule: dict[str, Any] = {"issuer": jwt["issuer"], "jwksUri": jwt["jwks_uri"]}
     if jwt.get("audiences"):
         rule["audiences"] = list(jwt["audiences"])

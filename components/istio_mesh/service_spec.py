@@ -7,10 +7,11 @@ server reads it.
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from istio_mesh import ambient_spec, gateway_api_spec
 from istio_mesh import defaults as d
+from istio_mesh.args import MeshServiceArgs, PortArgs, ProxyArgs, VersionArgs
 from istio_mesh.control_plane_spec import Manifest, k8s_resources
 from istio_mesh.routing_spec import destination_rule, meta, traffic_policy, virtual_services
 from istio_mesh.security_spec import authorization_policy, jwt_policies
@@ -42,16 +43,17 @@ def service_host(name: str, namespace: str, cluster_domain: str = d.CLUSTER_DOMA
     return f"{name}.{namespace}.svc.{cluster_domain}"
 
 
-def mesh_service_spec(name: str, args: Mapping[str, Any], path: str = "args") -> ServiceSpec:
+def mesh_service_spec(name: str, args: MeshServiceArgs, path: str = "args") -> ServiceSpec:
     """The objects of one microservice; raises ArgsError listing every problem of ``args``.
 
     A new spec on every call: build it once and hand it to ``MeshService.of_spec``
     where the same spec is also analysed or rendered."""
     raise_if(mesh_service_problems(args, path, name), f"MeshService {name!r} arguments")
-    return _build(name, plain(args))
+    # Past validation the arguments are what their type says (Enum members as values).
+    return _build(name, cast(MeshServiceArgs, plain(args)))
 
 
-def _build(name: str, args: Mapping[str, Any]) -> ServiceSpec:
+def _build(name: str, args: MeshServiceArgs) -> ServiceSpec:
     """``args`` are valid plain data: no Enum members."""
     svc = args.get("service_name", name)
     namespace = args["namespace"]
@@ -131,7 +133,7 @@ def _build(name: str, args: Mapping[str, Any]) -> ServiceSpec:
 
 
 def _version_workloads(
-    svc: str, namespace: str, labels: Mapping[str, str], version: Mapping[str, Any], args: Mapping[str, Any]
+    svc: str, namespace: str, labels: Mapping[str, str], version: VersionArgs, args: MeshServiceArgs
 ) -> list[Manifest]:
     ver = version["name"]
     name = f"{svc}-{ver}"
@@ -200,7 +202,7 @@ def _version_workloads(
     return objects
 
 
-def _pod_annotations(args: Mapping[str, Any]) -> dict[str, str]:
+def _pod_annotations(args: MeshServiceArgs) -> dict[str, Any]:
     if args.get("data_plane", d.DATA_PLANE) == "ambient":
         # No sidecar to configure, and nothing to restart for: ztunnel serves the pods.
         return {}
@@ -211,8 +213,9 @@ def _pod_annotations(args: Mapping[str, Any]) -> dict[str, str]:
     return annotations
 
 
-def _proxy_annotations(proxy: Mapping[str, str]) -> dict[str, str]:
-    res = {**d.PROXY_RESOURCES, **{k: v for k, v in proxy.items() if k != "log_level"}}
+def _proxy_annotations(proxy: ProxyArgs) -> dict[str, Any]:
+    """Annotation values may be Outputs: proxy sizes are Inputs."""
+    res: dict[str, Any] = {**d.PROXY_RESOURCES, **{k: v for k, v in proxy.items() if k != "log_level"}}
     # The sidecar is customised through annotations, never a hand-written
     # istio-proxy container: the injector owns its image and bootstrap.
     return {
@@ -230,26 +233,26 @@ def env_secret_name(svc: str) -> str:
     return f"{svc}-env"
 
 
-def _env_sources(owner: Mapping[str, Any]) -> dict[str, tuple[Any, bool]]:
+def _env_sources(owner: MeshServiceArgs | VersionArgs) -> dict[str, tuple[Any, bool]]:
     """Env name -> (value, held in the Secret)."""
     out = {k: (v, not is_known(v)) for k, v in owner.get("env", {}).items()}
     out |= {k: (v, True) for k, v in owner.get("secret_env", {}).items()}
     return out
 
 
-def _secret_key(version: Mapping[str, Any], name: str) -> str:
+def _secret_key(version: VersionArgs, name: str) -> str:
     """A Secret key: the env name, prefixed with the version for a version's own value."""
     return f"{version['name']}.{name}" if name in _env_sources(version) else name
 
 
-def _secret_data(args: Mapping[str, Any]) -> dict[str, Any]:
+def _secret_data(args: MeshServiceArgs) -> dict[str, Any]:
     data = {k: v for k, (v, secret) in _env_sources(args).items() if secret}
     for version in args["versions"]:
         data |= {f"{version['name']}.{k}": v for k, (v, secret) in _env_sources(version).items() if secret}
     return dict(sorted(data.items()))
 
 
-def _env(svc: str, version: Mapping[str, Any], args: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _env(svc: str, version: VersionArgs, args: MeshServiceArgs) -> list[dict[str, Any]]:
     merged = {**_env_sources(args), **_env_sources(version)}
     out: list[dict[str, Any]] = []
     for name, (value, secret) in sorted(merged.items()):
@@ -261,9 +264,7 @@ def _env(svc: str, version: Mapping[str, Any], args: Mapping[str, Any]) -> list[
     return out
 
 
-def _pod_spec(
-    svc: str, selector: Mapping[str, str], version: Mapping[str, Any], args: Mapping[str, Any]
-) -> dict[str, Any]:
+def _pod_spec(svc: str, selector: Mapping[str, str], version: VersionArgs, args: MeshServiceArgs) -> dict[str, Any]:
     uid = args.get("run_as_user", d.RUN_AS_USER)
     env = _env(svc, version, args)
     writable = args.get("writable_paths", d.WRITABLE_PATHS)
@@ -279,7 +280,7 @@ def _pod_spec(
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": port_name(p), "containerPort": p["port"], "protocol": "TCP"} for p in args["ports"]],
         "env": env,
-        "resources": k8s_resources({**d.APP_RESOURCES, **args.get("resources", {})}),
+        "resources": k8s_resources({**d.APP_RESOURCES, **cast(dict[str, Any], args.get("resources", {}))}),
         "securityContext": {
             "allowPrivilegeEscalation": False,
             "readOnlyRootFilesystem": args.get("read_only_root_filesystem", True),
@@ -321,7 +322,7 @@ def _pod_spec(
     return pod
 
 
-def _service(svc: str, namespace: str, labels: Mapping[str, str], ports: list[Mapping[str, Any]]) -> Manifest:
+def _service(svc: str, namespace: str, labels: Mapping[str, str], ports: list[PortArgs]) -> Manifest:
     return {
         "apiVersion": "v1",
         "kind": "Service",
