@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import yaml
 from e2e_common import (
     CANARY_SERVICE,
     PASSPHRASE,
@@ -60,7 +61,10 @@ class Run(Verify):
         self.tmp = Path(tempfile.mkdtemp(prefix="mesh-e2e-run-"))
         self.work = self.tmp / "project"
         self.work.mkdir()
-        shutil.copy(ROOT / "Pulumi.yaml", self.work / "Pulumi.yaml")
+        if args.program == "project":
+            self.copy_project()
+        else:
+            shutil.copy(ROOT / "Pulumi.yaml", self.work / "Pulumi.yaml")
         (self.tmp / "state").mkdir()
         (self.tmp / "home").mkdir()
         pulumi_bin = Path(args.pulumi).resolve()
@@ -114,9 +118,30 @@ class Run(Verify):
         finally:
             os.chdir(old)
 
+    def copy_project(self) -> None:
+        """The project as ``pulumi up`` runs it, in the work folder: Pulumi.yaml (its
+        virtualenv pointed at this Python's), ``__main__.py`` and ``mesh/``."""
+        project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
+        options = project.setdefault("runtime", {}).setdefault("options", {})
+        options["virtualenv"] = sys.prefix
+        (self.work / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
+        shutil.copy(ROOT / "__main__.py", self.work / "__main__.py")
+        shutil.copytree(ROOT / "mesh", self.work / "mesh", ignore=shutil.ignore_patterns("__pycache__"))
+
     def open_stack(self) -> str:
         auto = self.auto
         ws = auto.LocalWorkspaceOptions(work_dir=str(self.work), env_vars=self.env)
+        if self.args.program == "project":
+            # The CLI runs the project through its Python language host, as `pulumi up` does.
+            host = shutil.which("pulumi-language-python", path=self.env["PATH"])
+            if host is None:
+                raise RuntimeError(
+                    "--program project needs Pulumi's Python language host (pulumi-language-python) "
+                    "beside the CLI or on PATH; it ships with Pulumi's release archives "
+                    "(it cannot be built from the Go module proxy: e2e/NOTES-build.md)"
+                )
+            self.stack = auto.create_or_select_stack(self.args.stack, work_dir=str(self.work), opts=ws)
+            return f"stack {self.args.stack} of the project in {self.work} (language host {host})"
         self.stack = auto.create_or_select_stack(self.args.stack, project_name=PROJECT, program=self.program, opts=ws)
         return f"stack {self.args.stack} in {self.work}"
 
@@ -273,6 +298,13 @@ def main(argv: list[str] | None = None) -> int:
     rn.add_argument("--provider", default=os.environ.get("MESH_E2E_PULUMI_RESOURCE_KUBERNETES"),
                     help="pulumi-resource-kubernetes binary to register (default $MESH_E2E_PULUMI_RESOURCE_KUBERNETES)")  # fmt: skip
     rn.add_argument("--provider-version", default=os.environ.get("MESH_E2E_K8S_PLUGIN_VERSION", "4.34.2"))
+    rn.add_argument(
+        "--program",
+        choices=("inline", "project"),
+        default="inline",
+        help="inline: mesh.program.main in this process over the CLI's --client (no language host needed); "
+        "project: the project folder through Pulumi's Python language host, exactly as `pulumi up` runs it",
+    )
     rn.add_argument("--stack", default="dev")
     rn.add_argument("--stack-file", default=str(ROOT / "Pulumi.dev.yaml"))
     rn.add_argument("--istio-version", default="1.30.3", help="the served charts' version")

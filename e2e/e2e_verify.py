@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from e2e_common import PROJECT, ROOT, SECRET_KEY, SECRET_VALUE, unwrapped_occurrences, wait_until
@@ -21,6 +22,12 @@ class Verify:
     base: dict[str, Any]
     args: argparse.Namespace
     state_text: str
+    tmp: Path
+    """The run's temp folder (state backend, PULUMI_HOME, project)."""
+    work: Path
+    """The project folder the stack runs in."""
+    env: dict[str, str]
+    """The environment of the run's Pulumi commands."""
 
     def state(self) -> list[dict[str, Any]]:
         raise NotImplementedError
@@ -185,7 +192,7 @@ class Verify:
             [self.args.pulumi, "stack", "export", "--stack", self.args.stack, "--cwd", str(self.work)],
             env={**os.environ, **self.env}, check=True, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
-        return proc.stdout
+        return str(proc.stdout)
 
     def check_clean(self) -> str:
         leftovers = []

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from istio_mesh import defaults as d
+from istio_mesh.args import MeshServiceArgs
 from istio_mesh.shape import Problem, join
 
 Manifest = dict[str, Any]
@@ -25,15 +26,21 @@ def waypoint_name(svc: str) -> str:
     return f"{svc}-waypoint"
 
 
-def l7_reasons(args: Mapping[str, Any]) -> list[str]:
+def l7_reasons(args: MeshServiceArgs) -> list[str]:
     """The keys of a service that need L7 processing, so a waypoint."""
-    reasons = [key for key in ("routes", "retries", "timeout", "jwt") if args.get(key)]
+    l7: dict[str, object] = {
+        "routes": args.get("routes"),
+        "retries": args.get("retries"),
+        "timeout": args.get("timeout"),
+        "jwt": args.get("jwt"),
+    }
+    reasons = [key for key, value in l7.items() if value]
     if any(c.get("methods") or c.get("paths") for c in args.get("allowed_callers", [])):
         reasons.append("allowed_callers")
     return reasons
 
 
-def needs_waypoint(args: Mapping[str, Any]) -> bool:
+def needs_waypoint(args: MeshServiceArgs) -> bool:
     """Whether the service asks for anything ztunnel, being L4 only, cannot do."""
     return bool(l7_reasons(args))
 
