@@ -9,34 +9,30 @@ of services, whom each calls, and which one is the entry behind the gateway.
 import json
 import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict, cast
 
-from istio_mesh import defaults, grammar
 from istio_mesh.args import ExternalHostArgs, IstioControlPlaneArgs, MeshServiceArgs, MtlsMode
 from istio_mesh.validation import (
-    RESERVED_NAMESPACES,
-    ArgsError,
     Problem,
-    absolute_path,
     check_shape,
     control_plane_problems,
     did_you_mean,
     dns_label,
     external_host_problems,
-    http_method,
-    mesh_service_problems,
     plain,
-    revision_ref_problems,
+)
+from mesh.config_model import Call, ConfigError, ServiceConfig, StackConfig
+from mesh.config_rules import (
+    ambient_problems,
+    namespace_revision_problems,
+    owned_namespaces,
+    reserved_problems,
+    services_problems,
 )
 from mesh.config_secrets import apply_secrets, leaf_path
 from mesh.keys import PROJECT, Leaf, key_path
 
 __all__ = ["PROJECT", "ConfigError", "Leaf", "StackConfig", "key_path", "leaf_path", "load"]
-
-
-class ConfigError(ArgsError):
-    """A stack config with problems; the message lists each with its key path."""
 
 
 class CallConfig(TypedDict):
@@ -78,80 +74,6 @@ TOP_LEVEL: dict[str, Any] = {
     "namespace_revisions": dict[str, str],
 }
 REQUIRED = ("services",)
-
-
-@dataclass(frozen=True)
-class Call:
-    """A declared call from one service to another."""
-
-    service: str
-    """The callee's name."""
-    methods: tuple[str, ...] = ()
-    """HTTP methods allowed; empty means all."""
-    paths: tuple[str, ...] = ()
-    """Paths allowed; empty means all."""
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    """One microservice of the environment."""
-
-    name: str
-    """Service name: its DNS label, Service and component name."""
-    namespace: str
-    """Namespace it runs in."""
-    calls: tuple[Call, ...]
-    """Services it calls: the single source of its env, authorization and egress."""
-    entry: bool
-    """Reached from outside through the ingress gateway."""
-    egress: tuple[str, ...]
-    """External hosts it calls, each declared in ``external_hosts``."""
-    args: MeshServiceArgs
-    """The rest, as MeshServiceArgs with its namespace; the plan adds the keys
-    derived from the graph (env, callers, egress, exposure)."""
-
-
-@dataclass(frozen=True)
-class StackConfig:
-    """One environment, validated."""
-
-    istio: IstioControlPlaneArgs
-    """The control plane's arguments. Default: {} (every control plane default)."""
-    namespace: str
-    """Namespace of services that name none. Default: "apps"."""
-    services: tuple[ServiceConfig, ...]
-    """The services, in config order."""
-    default_deny: bool = True
-    """An allow-nothing policy per app namespace, so only declared calls pass.
-    Default: true."""
-    namespace_mtls_mode: str | None = None
-    """A PeerAuthentication per app namespace over the mesh-wide mode. Default:
-    unset (the mesh-wide mode applies)."""
-    limit_egress: bool = True
-    """A Sidecar per service that limits its proxy to the services it calls.
-    Default: true: less proxy memory, and a call nobody declared fails loudly."""
-    external_hosts: tuple[ExternalHostArgs, ...] = ()
-    """Hosts outside the mesh (ExternalHostArgs), each a ServiceEntry in the
-    default namespace. Default: none."""
-    allow_default_namespace: bool = False
-    """Let services run in the cluster's ``default`` namespace. Default: false: the
-    stack would label, police and, on destroy, delete a namespace it does not own."""
-    namespace_revisions: dict[str, str] | None = None
-    """Revision tag (or revision) whose istiod injects each app namespace, by
-    namespace. Default: none, so namespaces follow `istio.revision`; required for
-    every app namespace with `istio.revisions`. Moving a namespace (or its tag)
-    restarts its pods."""
-    notes: tuple[str, ...] = ()
-    """What the program should tell the user (Pulumi's log) about how it read the config."""
-
-    @property
-    def declared_calls(self) -> set[tuple[str, str]]:
-        """Every (caller, callee) pair of the dependency graph."""
-        return {(s.name, c.service) for s in self.services for c in s.calls}
-
-    def service(self, name: str) -> ServiceConfig:
-        """The service of that name."""
-        return next(s for s in self.services if s.name == name)
 
 
 def parse_raw(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
@@ -216,46 +138,20 @@ def load(raw: Mapping[str, Any], secrets: Mapping[str, Sequence[Leaf]] | None = 
     if "istio" in clean:
         problems += control_plane_problems(values["istio"], key_path("istio"))
     namespace = values.get("namespace", "apps")
-    owned = _owned_namespaces(values)
+    owned = owned_namespaces(values)
     if "namespace" in clean:
         problems += dns_label(namespace, key_path("namespace"), "a namespace name")
-        problems += _reserved(namespace, key_path("namespace"), owned)
+        problems += reserved_problems(namespace, key_path("namespace"), owned)
     if "external_hosts" in clean:
         problems += external_host_problems(values["external_hosts"], key_path("external_hosts"))
     services: tuple[ServiceConfig, ...] = ()
     if "services" in clean:
         services = tuple(_service(i, s, namespace) for i, s in enumerate(values["services"]))
-        problems += _graph_problems(services, values)
-        for i, entry in enumerate(values["services"]):
-            if "namespace" in entry:
-                ns_path = f"{key_path('services')}[{i}].namespace"
-                problems += dns_label(entry["namespace"], ns_path, "a namespace name")
-                problems += _reserved(entry["namespace"], ns_path, owned)
-        for i, svc in enumerate(services):
-            path = f"{key_path('services')}[{i}]"
-            problems += [
-                p
-                for p in mesh_service_problems(svc.args, path)
-                # The namespace is checked above, once, at the key that sets it.
-                if p.path != f"{path}.namespace"
-            ]
+        problems += services_problems(services, values, owned)
     if "istio" in clean and "services" in clean:
-        problems += _namespace_revision_problems(values, namespace, services)
+        problems += namespace_revision_problems(values, namespace, services)
     if "istio" in clean and values["istio"].get("data_plane") == "ambient":
-        if values.get("namespace_revisions"):
-            problems.append(
-                Problem(
-                    key_path("namespace_revisions"),
-                    f"not with {key_path('istio')}.data_plane ambient: ambient namespaces select no revision "
-                    "(pods get no sidecar to inject)",
-                )
-            )
-        if values.get("limit_egress", True):
-            # Pulumi.yaml defaults it to true, so an explicit value cannot be told apart: said, not refused.
-            notes.append(
-                f"{key_path('limit_egress')} has no effect with {key_path('istio')}.data_plane ambient: no Sidecar "
-                "resources are created, as no sidecar would read them (Istio's IST0167)"
-            )
+        problems += ambient_problems(values, notes)
     if problems:
         raise ConfigError(problems, "the stack config")
     return StackConfig(
@@ -273,32 +169,6 @@ def load(raw: Mapping[str, Any], secrets: Mapping[str, Sequence[Leaf]] | None = 
     )
 
 
-def _owned_namespaces(values: Mapping[str, Any]) -> dict[str, str]:
-    """Namespaces an app may not use, and who owns each."""
-    istio = values.get("istio", {}) if isinstance(values.get("istio"), Mapping) else {}
-    owned = {ns: "the cluster" for ns in RESERVED_NAMESPACES}
-    if not values.get("allow_default_namespace"):
-        owned["default"] = "the cluster (workloads nobody placed)"
-    owned[str(istio.get("namespace", defaults.ISTIO_NAMESPACE))] = f"the control plane ({key_path('istio')}.namespace)"
-    gateway = istio.get("gateway")
-    if isinstance(gateway, Mapping):
-        gw_ns = str(gateway.get("namespace", defaults.GATEWAY_NAMESPACE))
-        owned[gw_ns] = f"the ingress gateway ({key_path('istio')}.gateway.namespace)"
-    return owned
-
-
-def _reserved(namespace: str, path: str, owned: Mapping[str, str]) -> list[Problem]:
-    if namespace not in owned:
-        return []
-    hint = f"; or set {key_path('allow_default_namespace')}: true" if namespace == "default" else ""
-    return [
-        Problem(
-            path,
-            f"{namespace!r} belongs to {owned[namespace]}; app namespaces may not be {', '.join(sorted(owned))}{hint}",
-        )
-    ]
-
-
 def _service(index: int, entry: Mapping[str, Any], namespace: str) -> ServiceConfig:
     fields = {k: v for k, v in entry.items() if k not in ("name", "namespace", "calls", "entry", "egress")}
     # Shape-checked against the service type: past here, the fields are what MeshServiceArgs says.
@@ -314,87 +184,3 @@ def _service(index: int, entry: Mapping[str, Any], namespace: str) -> ServiceCon
         tuple(entry.get("egress", [])),
         args,
     )
-
-
-def _graph_problems(services: tuple[ServiceConfig, ...], values: Mapping[str, Any]) -> list[Problem]:
-    problems: list[Problem] = []
-    base = key_path("services")
-    names = [s.name for s in services]
-    first: dict[str, int] = {}
-    for i, name in enumerate(names):
-        first.setdefault(name, i)
-    external = [e["host"] for e in values.get("external_hosts", [])]
-    for i, svc in enumerate(services):
-        name_problem = grammar.dns_1035_label(svc.name)
-        if name_problem:
-            problems.append(Problem(f"{base}[{i}].name", f"{name_problem} (it names the service's Service)"))
-        if first[svc.name] != i:
-            problems.append(Problem(f"{base}[{i}].name", f"{svc.name!r} is declared twice; names are unique per stack"))
-        seen: set[str] = set()
-        for j, call in enumerate(svc.calls):
-            path = f"{base}[{i}].calls[{j}].service"
-            if call.service not in first:
-                hint = did_you_mean(call.service, names)
-                problems.append(Problem(path, f"unknown service {call.service!r}{hint}; allowed: {', '.join(names)}"))
-            elif call.service == svc.name:
-                problems.append(Problem(path, "a service does not call itself through the mesh"))
-            if call.service in seen:
-                problems.append(Problem(path, f"{call.service!r} is listed twice"))
-            seen.add(call.service)
-            for k, p in enumerate(call.paths):
-                problems += absolute_path(p, f"{base}[{i}].calls[{j}].paths[{k}]")
-            for k, method in enumerate(call.methods):
-                problems += http_method(method, f"{base}[{i}].calls[{j}].methods[{k}]")
-        for j, host in enumerate(svc.egress):
-            if host not in external:
-                hint = did_you_mean(host, external)
-                problems.append(
-                    Problem(
-                        f"{base}[{i}].egress[{j}]",
-                        f"{host!r} is not declared in {key_path('external_hosts')}{hint}; allowed: {', '.join(external) or 'none declared'}",
-                    )
-                )
-        if svc.entry and "istio" in values and "gateway" not in values["istio"]:
-            problems.append(Problem(f"{base}[{i}].entry", f"needs an ingress gateway: set {key_path('istio')}.gateway"))
-        ports = svc.args.get("ports") or []
-        if svc.entry and ports and ports[0].get("protocol") == "tcp":
-            problems.append(
-                Problem(
-                    f"{base}[{i}].entry",
-                    "an entry service needs an HTTP-like first port (http, http2, grpc): the gateway serves HTTP "
-                    "and would route nothing to a tcp port",
-                )
-            )
-    return problems
-
-
-def _namespace_revision_problems(
-    values: Mapping[str, Any], namespace: str, services: tuple[ServiceConfig, ...]
-) -> list[Problem]:
-    """Each app namespace selects a declared tag or revision; with `istio.revisions`, every one must."""
-    problems: list[Problem] = []
-    istio = values["istio"]
-    chosen = values.get("namespace_revisions", {})
-    app_namespaces = {s.namespace for s in services} | ({namespace} if values.get("external_hosts") else set())
-    base = key_path("namespace_revisions")
-    for ns, ref in chosen.items():
-        path = f"{base}.{ns}"
-        if ns not in app_namespaces:
-            hint = did_you_mean(ns, app_namespaces)
-            problems.append(
-                Problem(
-                    path,
-                    f"{ns!r} is no app namespace of this stack{hint}; allowed: {', '.join(sorted(app_namespaces))}",
-                )
-            )
-        else:
-            problems += revision_ref_problems(istio, ref, path)
-    if "revisions" in istio:
-        for ns in sorted(app_namespaces - set(chosen)):
-            problems.append(
-                Problem(
-                    f"{base}.{ns}",
-                    f"required with {key_path('istio')}.revisions: the revision tag whose istiod injects {ns!r}",
-                )
-            )
-    return problems
