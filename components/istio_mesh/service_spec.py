@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from istio_mesh import ambient_spec, gateway_api_spec
 from istio_mesh import defaults as d
-from istio_mesh.args import MeshServiceArgs, PortArgs, ProxyArgs, VersionArgs
+from istio_mesh.args import AutoscalingArgs, MeshServiceArgs, PortArgs, ProxyArgs, VersionArgs
 from istio_mesh.control_plane_spec import Manifest, k8s_resources
 from istio_mesh.routing_spec import destination_rule, meta, traffic_policy, virtual_services
 from istio_mesh.security_spec import authorization_policy, jwt_policies
@@ -89,6 +89,24 @@ def _build(name: str, args: MeshServiceArgs) -> ServiceSpec:
     if waypoint:
         service["metadata"]["labels"].update(ambient_spec.waypoint_labels(svc))
     workloads.append(service)
+    istio = _istio(svc, namespace, host, labels, args, service, workloads, ambient, waypoint)
+    versions = tuple(v["name"] for v in args["versions"])
+    return ServiceSpec(svc, namespace, host, args["ports"][0]["port"], versions, tuple(workloads), tuple(istio))
+
+
+def _istio(
+    svc: str,
+    namespace: str,
+    host: str,
+    labels: dict[str, str],
+    args: MeshServiceArgs,
+    service: Manifest,
+    workloads: list[Manifest],
+    ambient: bool,
+    waypoint: bool,
+) -> list[Manifest]:
+    """The custom resources: routes (either traffic API), the waypoint, authorization,
+    the Sidecar and JWT. Gateway API routes need a Service per version, added to ``workloads``."""
     istio: list[Manifest]
     if args.get("traffic_api", d.TRAFFIC_API) == "gateway-api":
         workloads += gateway_api_spec.version_services(svc, namespace, labels, args, service)
@@ -128,8 +146,7 @@ def _build(name: str, args: MeshServiceArgs) -> ServiceSpec:
             for manifest in jwt:
                 manifest["spec"] = ambient_spec.targeting_service(svc, manifest["spec"])
         istio += jwt
-    versions = tuple(v["name"] for v in args["versions"])
-    return ServiceSpec(svc, namespace, host, args["ports"][0]["port"], versions, tuple(workloads), tuple(istio))
+    return istio
 
 
 def _version_workloads(
@@ -175,31 +192,36 @@ def _version_workloads(
             }
         )
     if autoscaling:
-        objects.append(
-            {
-                "apiVersion": "autoscaling/v2",
-                "kind": "HorizontalPodAutoscaler",
-                "metadata": meta(name, namespace, meta_labels),
-                "spec": {
-                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
-                    "minReplicas": max(replicas, 1),
-                    "maxReplicas": autoscaling["max_replicas"],
-                    "metrics": [
-                        {
-                            "type": "Resource",
-                            "resource": {
-                                "name": "cpu",
-                                "target": {
-                                    "type": "Utilization",
-                                    "averageUtilization": autoscaling.get("cpu_utilization", d.HPA_CPU_UTILIZATION),
-                                },
-                            },
-                        }
-                    ],
-                },
-            }
-        )
+        objects.append(_autoscaler(name, namespace, meta_labels, replicas, autoscaling))
     return objects
+
+
+def _autoscaler(
+    name: str, namespace: str, labels: Mapping[str, str], replicas: int, autoscaling: AutoscalingArgs
+) -> Manifest:
+    """A version's HorizontalPodAutoscaler, on CPU, from its replica count up."""
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": meta(name, namespace, labels),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+            "minReplicas": max(replicas, 1),
+            "maxReplicas": autoscaling["max_replicas"],
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {
+                            "type": "Utilization",
+                            "averageUtilization": autoscaling.get("cpu_utilization", d.HPA_CPU_UTILIZATION),
+                        },
+                    },
+                }
+            ],
+        },
+    }
 
 
 def _pod_annotations(args: MeshServiceArgs) -> dict[str, Any]:
