@@ -65,24 +65,7 @@ def mesh_service_problems(args: Mapping[str, Any], path: str, name: str | None =
         problems += resources(args["resources"], d.APP_RESOURCES, join(path, "resources"))
     if "proxy" in args:
         problems += _proxy(args["proxy"], join(path, "proxy"))
-    versions = {v["name"] for v in args["versions"]}
-    routes = args.get("routes", [])
-    names: set[str] = set()
-    for i, route in enumerate(routes):
-        rpath = join(join(path, "routes"), i)
-        problems += _route(route, rpath, versions)
-        route_name = route.get("name", f"route-{i}")
-        if route_name in names:
-            problems.append(Problem(join(rpath, "name"), f"route name {route_name!r} is used twice"))
-        names.add(route_name)
-        if not route.get("match") and i < len(routes) - 1:
-            problems.append(
-                Problem(
-                    join(rpath, "match"),
-                    "a route without `match` catches every request, so the routes after it never "
-                    "match; move it last or give it a match",
-                )
-            )
+    problems += _routes(args, path)
     if "retries" in args:
         problems += _retries(args["retries"], join(path, "retries"))
     problems += durations(args, ["timeout"], path)
@@ -114,6 +97,30 @@ def mesh_service_problems(args: Mapping[str, Any], path: str, name: str | None =
         problems += gateway_api_problems(args, path, args.get("service_name", name or "service"))
     if args.get("data_plane") == "ambient":
         problems += ambient_problems(args, path)
+    return problems
+
+
+def _routes(args: Mapping[str, Any], path: str) -> list[Problem]:
+    """Each route, its name unique, and a catch-all only last."""
+    problems: list[Problem] = []
+    versions = {v["name"] for v in args["versions"]}
+    routes = args.get("routes", [])
+    names: set[str] = set()
+    for i, route in enumerate(routes):
+        rpath = join(join(path, "routes"), i)
+        problems += _route(route, rpath, versions)
+        route_name = route.get("name", f"route-{i}")
+        if route_name in names:
+            problems.append(Problem(join(rpath, "name"), f"route name {route_name!r} is used twice"))
+        names.add(route_name)
+        if not route.get("match") and i < len(routes) - 1:
+            problems.append(
+                Problem(
+                    join(rpath, "match"),
+                    "a route without `match` catches every request, so the routes after it never "
+                    "match; move it last or give it a match",
+                )
+            )
     return problems
 
 
