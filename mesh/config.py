@@ -21,7 +21,7 @@ from istio_mesh.validation import (
     external_host_problems,
     plain,
 )
-from mesh.config_model import Call, ConfigError, ServiceConfig, StackConfig
+from mesh.config_model import DEFAULT_NAMESPACE, Call, ConfigError, ServiceConfig, StackConfig
 from mesh.config_rules import (
     ambient_problems,
     namespace_revision_problems,
@@ -137,7 +137,7 @@ def load(raw: Mapping[str, Any], secrets: Mapping[str, Sequence[Leaf]] | None = 
         values["istio"] = {}  # every control plane default
     if "istio" in clean:
         problems += control_plane_problems(values["istio"], key_path("istio"))
-    namespace = values.get("namespace", "apps")
+    namespace = values.get("namespace", DEFAULT_NAMESPACE)
     owned = owned_namespaces(values)
     if "namespace" in clean:
         problems += dns_label(namespace, key_path("namespace"), "a namespace name")
@@ -158,12 +158,13 @@ def load(raw: Mapping[str, Any], secrets: Mapping[str, Sequence[Leaf]] | None = 
         istio=cast(IstioControlPlaneArgs, values.get("istio", {})),
         namespace=namespace,
         services=services,
-        default_deny=values.get("default_deny", True),
+        default_deny=values.get("default_deny", StackConfig.default_deny),
         namespace_mtls_mode=values.get("namespace_mtls_mode"),
         # Sidecar resources mean nothing in ambient: no sidecar reads them.
-        limit_egress=values.get("limit_egress", True) and values.get("istio", {}).get("data_plane") != "ambient",
+        limit_egress=values.get("limit_egress", StackConfig.limit_egress)
+        and values.get("istio", {}).get("data_plane") != "ambient",
         external_hosts=tuple(values.get("external_hosts", [])),
-        allow_default_namespace=values.get("allow_default_namespace", False),
+        allow_default_namespace=values.get("allow_default_namespace", StackConfig.allow_default_namespace),
         namespace_revisions=dict(values.get("namespace_revisions", {})),
         notes=tuple(notes),
     )

@@ -5,6 +5,10 @@ from dataclasses import dataclass
 from istio_mesh.args import ExternalHostArgs, IstioControlPlaneArgs, MeshServiceArgs
 from istio_mesh.validation import ArgsError
 
+DEFAULT_NAMESPACE = "apps"
+"""Namespace of services that name none, as Pulumi.yaml declares it: one namespace
+for the app, apart from Kubernetes' own and the control plane's."""
+
 
 class ConfigError(ArgsError):
     """A stack config with problems; the message lists each with its key path."""
@@ -48,7 +52,7 @@ class StackConfig:
     istio: IstioControlPlaneArgs
     """The control plane's arguments. Default: {} (every control plane default)."""
     namespace: str
-    """Namespace of services that name none. Default: "apps"."""
+    """Namespace of services that name none. Default: ``DEFAULT_NAMESPACE``."""
     services: tuple[ServiceConfig, ...]
     """The services, in config order."""
     default_deny: bool = True

@@ -15,7 +15,7 @@ from istio_mesh.validation import (
     mesh_service_problems,
     revision_ref_problems,
 )
-from mesh.config_model import ServiceConfig
+from mesh.config_model import ServiceConfig, StackConfig
 from mesh.keys import key_path
 
 
@@ -25,10 +25,12 @@ def owned_namespaces(values: Mapping[str, Any]) -> dict[str, str]:
     owned = {ns: "the cluster" for ns in RESERVED_NAMESPACES}
     if not values.get("allow_default_namespace"):
         owned["default"] = "the cluster (workloads nobody placed)"
-    owned[str(istio.get("namespace", defaults.ISTIO_NAMESPACE))] = f"the control plane ({key_path('istio')}.namespace)"
+    owned[str(istio.get("namespace", defaults.CONTROL_PLANE.namespace))] = (
+        f"the control plane ({key_path('istio')}.namespace)"
+    )
     gateway = istio.get("gateway")
     if isinstance(gateway, Mapping):
-        gw_ns = str(gateway.get("namespace", defaults.GATEWAY_NAMESPACE))
+        gw_ns = str(gateway.get("namespace", defaults.GATEWAY.namespace))
         owned[gw_ns] = f"the ingress gateway ({key_path('istio')}.gateway.namespace)"
     return owned
 
@@ -77,7 +79,7 @@ def ambient_problems(values: Mapping[str, Any], notes: list[str]) -> list[Proble
                 "(pods get no sidecar to inject)",
             )
         )
-    if values.get("limit_egress", True):
+    if values.get("limit_egress", StackConfig.limit_egress):
         # Pulumi.yaml defaults it to true, so an explicit value cannot be told apart: said, not refused.
         notes.append(
             f"{key_path('limit_egress')} has no effect with {key_path('istio')}.data_plane ambient: no Sidecar "

@@ -26,6 +26,8 @@ from istio_mesh import (
     service_host,
 )
 from istio_mesh.args import CallerArgs, DataPlane, MeshNamespaceArgs, MeshServiceArgs, MtlsMode, TrafficApi
+from istio_mesh.defaults import GATEWAY as GATEWAY_DEFAULTS
+from istio_mesh.defaults import NAMESPACE as NAMESPACE_DEFAULTS
 from istio_mesh.grammar import env_prefix
 from mesh.analysis.model import HELM_RELEASE, Inventory, Resource
 from mesh.analysis.uniqueness import MAX_OBJECT_BYTES, collisions, describe, object_key, object_size
@@ -205,7 +207,9 @@ def _service_args(
         if cp.data_plane != "ambient":
             # What injects the namespace: a new revision or version there rolls the pods.
             # (In ambient there is no sidecar: an upgrade restarts ztunnel, not the pods.)
-            args["injected_by"] = cp.injected_by(namespace_args[svc.namespace].get("revision", ""))
+            args["injected_by"] = cp.injected_by(
+                namespace_args[svc.namespace].get("revision", NAMESPACE_DEFAULTS.revision)
+            )
         # Explicit env wins over what the graph derives (check warns: MESH0405).
         secret = svc.args.get("secret_env", {})
         env = {**{k: v for k, v in derived_env.items() if k not in secret}, **svc.args.get("env", {})}
@@ -213,7 +217,7 @@ def _service_args(
             args["env"] = env
         svc_callers = list(callers[svc.name])
         if svc.entry and cp.gateway_ref:
-            gw_hosts = cfg.istio.get("gateway", {}).get("hosts", ["*"])
+            gw_hosts = cfg.istio.get("gateway", {}).get("hosts", list(GATEWAY_DEFAULTS.hosts))
             args["expose"] = {"gateway": cp.gateway_ref, "hosts": gw_hosts}
             # The gateway's identity as its chart derives it from the merged values.
             svc_callers.append({"namespace": cp.gateway_namespace, "service_account": cp.gateway_service_account})

@@ -72,7 +72,7 @@ def test_a_users_own_extension_providers_merge_with_the_tracing_one_by_name():
 
 def test_the_rendered_istiod_blocks_jwks_fetches_to_private_ranges_and_an_override_replaces_them():
     env = {e["name"]: e.get("value") for e in istiod_container(render_release(releases({})["istiod"]))["env"]}
-    assert env["BLOCKED_CIDRS_IN_JWKS_URIS"].split(",") == defaults.JWKS_BLOCKED_CIDRS
+    assert env["BLOCKED_CIDRS_IN_JWKS_URIS"].split(",") == list(defaults.CONTROL_PLANE.jwks_blocked_cidrs)
     assert "169.254.0.0/16" in env["BLOCKED_CIDRS_IN_JWKS_URIS"].split(",")
     own = releases({"jwks_blocked_cidrs": ["10.1.0.0/16"]})["istiod"]
     env = {e["name"]: e.get("value") for e in istiod_container(render_release(own))["env"]}

@@ -34,8 +34,8 @@ def cp_problems(args):
 
 
 def test_the_default_is_the_newest_known_release_and_has_no_known_advisory():
-    assert defaults.ISTIO_VERSION == KNOWN_RELEASES[-1].version == "1.30.5"
-    assert advisories_for(defaults.ISTIO_VERSION) == []
+    assert defaults.CONTROL_PLANE.version == KNOWN_RELEASES[-1].version == "1.30.5"
+    assert advisories_for(defaults.CONTROL_PLANE.version) == []
     assert [a.id for a in advisories_for("1.30.3")] == ["ISTIO-1.30.4-SECURITY"]
     assert advisories_for("1.30.4") == []
     assert advisories_for("1.29.9") == []  # another minor: not judged here

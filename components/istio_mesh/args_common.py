@@ -147,9 +147,9 @@ class RetryArgs(TypedDict, total=False):
     per_try_timeout: str
     """Timeout of each try, as a duration such as "2s". Default: "2s"."""
     retry_on: str
-    """Envoy retry conditions. Default: "connect-failure,refused-stream,unavailable,
-    cancelled,retriable-status-codes", Istio's own, which never retries a request
-    the service may have half done."""
+    """Envoy retry conditions, Istio's own by default, which never retry a request the
+    service may have half done. Default:
+    "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"."""
 
 
 class ExternalHostArgs(TypedDict):

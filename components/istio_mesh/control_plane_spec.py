@@ -53,7 +53,7 @@ class ReleaseSpec:
     """Keys of the releases that must be ready first."""
     protect: bool
     retain_on_delete: bool
-    timeout: int = d.HELM_TIMEOUT_SECONDS
+    timeout: int = d.CONTROL_PLANE.timeout_seconds
     """Seconds the release may take to become ready."""
 
 
@@ -90,18 +90,18 @@ class ControlPlaneSpec:
     """Revision tags to the revisions they point at."""
     istiod_keys: tuple[str, ...] = ("istiod",)
     """Keys of the istiod releases, in order."""
-    trust_domain: str = d.TRUST_DOMAIN
-    cluster_domain: str = d.CLUSTER_DOMAIN
+    trust_domain: str = d.CONTROL_PLANE.trust_domain
+    cluster_domain: str = d.CONTROL_PLANE.cluster_domain
     gateway_namespace: str = ""
     gateway_service_account: str = ""
     """The gateway pods' ServiceAccount, as the gateway chart derives it; empty without a gateway."""
-    traffic_api: str = d.TRAFFIC_API
+    traffic_api: str = d.CONTROL_PLANE.traffic_api
     """What routes compile to: "istio" or "gateway-api"."""
-    data_plane: str = d.DATA_PLANE
+    data_plane: str = d.CONTROL_PLANE.data_plane
     """"sidecar" or "ambient"."""
     crd_files: tuple[CrdFileSpec, ...] = ()
     """CRD manifests applied before istiod, which watches them (the Gateway API's)."""
-    gateway_api_version: str = d.GATEWAY_API_VERSION
+    gateway_api_version: str = d.GATEWAY_API.version
     """The Gateway API release installed, or the one the cluster is said to have."""
 
     def resolve(self, ref: str) -> str:
@@ -115,7 +115,7 @@ class ControlPlaneSpec:
         return f"{revision or 'default'}/{self.revisions.get(revision, self.version)}"
 
 
-def injection_labels(revision: str, data_plane: str = d.DATA_PLANE) -> dict[str, str]:
+def injection_labels(revision: str, data_plane: str = d.CONTROL_PLANE.data_plane) -> dict[str, str]:
     """Namespace labels that put its pods on the mesh: for ambient, ztunnel's label and
     no injection label; for sidecars, the one that selects a control plane.
 
@@ -144,20 +144,20 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     """The control plane for validated or raw args; raises ArgsError listing every problem."""
     raise_if(control_plane_problems(args, path), "IstioControlPlane arguments")
     args = plain(args)
-    version = args.get("version", d.ISTIO_VERSION)
-    repository = args.get("repository", d.CHART_REPOSITORY)
-    namespace = args.get("namespace", d.ISTIO_NAMESPACE)
-    protect = args.get("protect", False)
-    timeout = args.get("timeout_seconds", d.HELM_TIMEOUT_SECONDS)
-    trust_domain = args.get("trust_domain", d.TRUST_DOMAIN)
-    cluster_domain = args.get("cluster_domain", d.CLUSTER_DOMAIN)
+    version = args.get("version", d.CONTROL_PLANE.version)
+    repository = args.get("repository", d.CONTROL_PLANE.repository)
+    namespace = args.get("namespace", d.CONTROL_PLANE.namespace)
+    protect = args.get("protect", d.CONTROL_PLANE.protect)
+    timeout = args.get("timeout_seconds", d.CONTROL_PLANE.timeout_seconds)
+    trust_domain = args.get("trust_domain", d.CONTROL_PLANE.trust_domain)
+    cluster_domain = args.get("cluster_domain", d.CONTROL_PLANE.cluster_domain)
     tags: dict[str, str] = dict(args.get("tags", {}))
     # Canary: one istiod per declared revision; in place: one istiod, `revision`.
     canary = "revisions" in args
-    ambient = args.get("data_plane", d.DATA_PLANE) == "ambient"
-    traffic_api = args.get("traffic_api", d.TRAFFIC_API)
+    ambient = args.get("data_plane", d.CONTROL_PLANE.data_plane) == "ambient"
+    traffic_api = args.get("traffic_api", d.CONTROL_PLANE.traffic_api)
     gateway_api = args.get("gateway_api", {})
-    gateway_api_version = gateway_api.get("version", d.GATEWAY_API_VERSION)
+    gateway_api_version = gateway_api.get("version", d.GATEWAY_API.version)
     crd_files: tuple[CrdFileSpec, ...] = ()
     if gateway_api.get("install_crds"):
         url = gateway_api.get("crds_file", d.GATEWAY_API_CRDS_URL.format(version=gateway_api_version))
@@ -165,13 +165,13 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     revisions = (
         {r["name"]: r.get("version", version) for r in args["revisions"]}
         if canary
-        else {args.get("revision", ""): version}
+        else {args.get("revision", d.CONTROL_PLANE.revision): version}
     )
     # The default revision validates Istio resources (base's default validator).
     default_revision = next(iter(revisions))
     istiod = args.get("istiod", {})
-    replicas = istiod.get("replicas", 1)
-    resources = {**d.ISTIOD_RESOURCES, **istiod.get("resources", {})}
+    replicas = istiod.get("replicas", d.ISTIOD.replicas)
+    resources = {**d.ISTIOD_RESOURCES.as_dict(), **istiod.get("resources", {})}
     # Webhooks that fail closed never let a resource through unvalidated; and
     # with the same policy in both charts Helm and the cluster do not drift.
     fail_closed = {"base": {"validationFailurePolicy": "Fail"}}
@@ -187,7 +187,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     }
     if "autoscale_max" in istiod:
         pilot |= {"autoscaleMin": replicas, "autoscaleMax": istiod["autoscale_max"]}
-    cidrs = args.get("jwks_blocked_cidrs", d.JWKS_BLOCKED_CIDRS)
+    cidrs = args.get("jwks_blocked_cidrs", d.CONTROL_PLANE.jwks_blocked_cidrs)
     if cidrs:
         # RequestAuthentications name JWKS URIs that istiod fetches: never internal ones.
         pilot["env"] = {"BLOCKED_CIDRS_IN_JWKS_URIS": ",".join(cidrs)}
@@ -285,13 +285,15 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     data_plane_keys = ("ztunnel",) if ambient else tuple(istiod_keys)
     namespaces = [namespace_manifest(namespace)]
     telemetry: dict[str, Any] = {}
-    if args.get("access_log", True):
+    if args.get("access_log", d.CONTROL_PLANE.access_log):
         telemetry["accessLogging"] = [{"providers": [{"name": "envoy"}]}]
     if "tracing" in args:
         telemetry["tracing"] = [
             {
                 "providers": [{"name": d.TRACING_PROVIDER}],
-                "randomSamplingPercentage": float(args.get("tracing_sampling_percent", d.TRACING_SAMPLING_PERCENT)),
+                "randomSamplingPercentage": float(
+                    args.get("tracing_sampling_percent", d.CONTROL_PLANE.tracing_sampling_percent)
+                ),
             }
         ]
     resources_out = [
@@ -300,15 +302,17 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
             "PeerAuthentication",
             "default",
             namespace,
-            {"mtls": {"mode": args.get("mtls_mode", "STRICT")}},
+            {"mtls": {"mode": args.get("mtls_mode", d.CONTROL_PLANE.mtls_mode)}},
         ),
         manifest("telemetry.istio.io/v1", "Telemetry", "mesh-default", namespace, telemetry),
     ]
     spec = ControlPlaneSpec(
         version=version,
-        revision=args.get("revision", ""),
+        revision=args.get("revision", d.CONTROL_PLANE.revision),
         namespace=namespace,
-        injection_labels=injection_labels(args.get("revision", ""), args.get("data_plane", d.DATA_PLANE)),
+        injection_labels=injection_labels(
+            args.get("revision", d.CONTROL_PLANE.revision), args.get("data_plane", d.CONTROL_PLANE.data_plane)
+        ),
         namespaces=namespaces,
         releases=releases,
         resources=resources_out,
@@ -319,14 +323,14 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
         trust_domain=trust_domain,
         cluster_domain=cluster_domain,
         traffic_api=traffic_api,
-        data_plane=args.get("data_plane", d.DATA_PLANE),
+        data_plane=args.get("data_plane", d.CONTROL_PLANE.data_plane),
         crd_files=crd_files,
         gateway_api_version=gateway_api_version,
     )
     if "gateway" not in args:
         return spec
     gateway = args["gateway"]
-    gw_namespace = gateway.get("namespace", d.GATEWAY_NAMESPACE)
+    gw_namespace = gateway.get("namespace", d.GATEWAY.namespace)
     # The chart labels its pods for injection (gateway template); the namespace needs no label.
     namespaces.append(namespace_manifest(gw_namespace))
     chart_gateway, _ = _chart(repository, "gateway")
@@ -334,11 +338,11 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     gateway_values = deep_merge(
         {
             **({"revision": gw_revision} if gw_revision else {}),
-            "replicaCount": gateway.get("replicas", 1),
+            "replicaCount": gateway.get("replicas", d.GATEWAY.replicas),
             # A fixed replica count; the chart's default autoscaler would ignore it.
             "autoscaling": {"enabled": False},
-            "service": {"type": gateway.get("service_type", "LoadBalancer")},
-            **({"podDisruptionBudget": {"minAvailable": 1}} if gateway.get("replicas", 1) > 1 else {}),
+            "service": {"type": gateway.get("service_type", d.GATEWAY.service_type)},
+            **({"podDisruptionBudget": {"minAvailable": 1}} if gateway.get("replicas", d.GATEWAY.replicas) > 1 else {}),
             # Merged over the chart's own pod annotations (Prometheus): moving the
             # gateway's tag or upgrading its revision rolls its pods.
             "podAnnotations": {d.INJECTED_BY_ANNOTATION: spec.injected_by(gw_revision)},

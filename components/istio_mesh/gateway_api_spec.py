@@ -46,7 +46,7 @@ def literal_regex(text: str) -> str:
 
 def is_grpc(args: Mapping[str, Any]) -> bool:
     """Whether the service's routed (first) port speaks gRPC."""
-    return bool(args["ports"][0].get("protocol", "http") == "grpc")
+    return bool(args["ports"][0].get("protocol", d.PORT.protocol) == "grpc")
 
 
 def gateway_api_problems(args: Mapping[str, Any], path: str, name: str) -> list[Problem]:
@@ -172,7 +172,7 @@ def _backend(name: str, port: int, weight: int | None = None) -> dict[str, Any]:
 
 
 def _mirror(svc: str, port: int, mirror: Mapping[str, Any]) -> dict[str, Any]:
-    percent = float(mirror.get("percent", 100))
+    percent = float(mirror.get("percent", d.MIRROR.percent))
     share: dict[str, Any] = (
         {"percent": int(percent)}
         if percent.is_integer()
@@ -198,7 +198,7 @@ def _rule(index: int, route: Mapping[str, Any], svc: str, port: int, args: Mappi
     if "mirror" in route:
         out["filters"] = [_mirror(svc, port, route["mirror"])]
     if not grpc:
-        out["timeouts"] = {"request": route.get("timeout", args.get("timeout", d.ROUTE_TIMEOUT))}
+        out["timeouts"] = {"request": route.get("timeout", args.get("timeout", d.SERVICE.timeout))}
     return out
 
 
@@ -206,7 +206,7 @@ def routes(svc: str, namespace: str, labels: Mapping[str, str], args: Mapping[st
     """The service's HTTPRoute (or GRPCRoute) for mesh traffic and, when exposed, its
     ingress twin; none for a TCP first port (ztunnel or the sidecar carry it as is)."""
     first = args["ports"][0]
-    if first.get("protocol", "http") == "tcp":
+    if first.get("protocol", d.PORT.protocol) == "tcp":
         return []
     port = first["port"]
     kind = "GRPCRoute" if is_grpc(args) else "HTTPRoute"
@@ -230,7 +230,7 @@ def routes(svc: str, namespace: str, labels: Mapping[str, str], args: Mapping[st
     if expose:
         gw_namespace, gw_name = expose["gateway"].split("/")
         parent = {"group": GROUP, "kind": "Gateway", "namespace": gw_namespace, "name": gw_name}
-        hosts = [h for h in expose.get("hosts", ["*"]) if h != "*"]
+        hosts = [h for h in expose.get("hosts", list(d.EXPOSE.hosts)) if h != "*"]
         out.append(route(f"{svc}-ingress", parent, hosts))
     return out
 

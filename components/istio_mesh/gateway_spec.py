@@ -53,8 +53,8 @@ def gateway_identity(release: str, values: Mapping[str, Any]) -> GatewayIdentity
 
 def mesh_config(args: Mapping[str, Any], trust_domain: str) -> dict[str, Any]:
     mesh_config: dict[str, Any] = {
-        "accessLogFile": "/dev/stdout" if args.get("access_log", True) else "",
-        "outboundTrafficPolicy": {"mode": args.get("outbound_traffic_policy", "ALLOW_ANY")},
+        "accessLogFile": "/dev/stdout" if args.get("access_log", d.CONTROL_PLANE.access_log) else "",
+        "outboundTrafficPolicy": {"mode": args.get("outbound_traffic_policy", d.CONTROL_PLANE.outbound_traffic_policy)},
         "enablePrometheusMerge": True,
         "trustDomain": trust_domain,
         # Apps start after their proxy, so their first calls do not fail.
@@ -107,7 +107,7 @@ def manifest(api_version: str, kind: str, name: str, namespace: str, spec: Mappi
 
 
 def istio_gateway(gateway: Mapping[str, Any], namespace: str, selector: Mapping[str, str]) -> Manifest:
-    hosts = gateway.get("hosts", ["*"])
+    hosts = gateway.get("hosts", list(d.GATEWAY.hosts))
     http: dict[str, Any] = {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": hosts}
     servers = [http]
     if "tls_credential_name" in gateway:
@@ -131,7 +131,7 @@ def istio_gateway(gateway: Mapping[str, Any], namespace: str, selector: Mapping[
 def kubernetes_gateway(gateway: Mapping[str, Any], namespace: str, name: str, address: str) -> list[Manifest]:
     """The ingress as a Gateway API Gateway of class ``istio``: a listener per host on
     80 (and 443 with TLS, port 80 then only redirecting), routes from any namespace."""
-    hosts = gateway.get("hosts", ["*"])
+    hosts = gateway.get("hosts", list(d.GATEWAY.hosts))
     tls = gateway.get("tls_credential_name")
 
     def listener(protocol: str, port: int, i: int, host: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import cast
 
+from istio_mesh import defaults as d
 from istio_mesh.args import MeshNamespaceArgs
 from istio_mesh.control_plane_spec import Manifest, injection_labels
 from istio_mesh.validation import mesh_namespace_problems, plain, raise_if
@@ -24,10 +25,13 @@ def mesh_namespace_spec(name: str, args: MeshNamespaceArgs, path: str = "args") 
     # Past validation the arguments are what their type says (Enum members as values).
     args = cast(MeshNamespaceArgs, plain(args))
     ns = args.get("namespace_name", name)
-    labels = {**args.get("labels", {}), **injection_labels(args.get("revision", ""), args.get("data_plane", "sidecar"))}
+    labels = {
+        **args.get("labels", {}),
+        **injection_labels(args.get("revision", d.NAMESPACE.revision), args.get("data_plane", d.NAMESPACE.data_plane)),
+    }
     namespace: Manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": labels}}
     policies: list[Manifest] = []
-    if args.get("default_deny", True):
+    if args.get("default_deny", d.NAMESPACE.default_deny):
         # An ALLOW policy with no rules matches nothing, so it denies every
         # request that no other ALLOW policy admits.
         policies.append(
@@ -48,8 +52,8 @@ def mesh_namespace_spec(name: str, args: MeshNamespaceArgs, path: str = "args") 
             }
         )
     for ext in args.get("external_hosts", []):
-        port = ext.get("port", 443)
-        protocol = ext.get("protocol", "TLS")
+        port = ext.get("port", d.EXTERNAL_HOST.port)
+        protocol = ext.get("protocol", d.EXTERNAL_HOST.protocol)
         policies.append(
             {
                 "apiVersion": "networking.istio.io/v1",

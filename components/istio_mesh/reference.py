@@ -88,24 +88,46 @@ def markdown(sch: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def defaults_table() -> dict[str, dict[str, Any]]:
-    """Every constant of ``istio_mesh.defaults``: its value and the docstring that gives its reason."""
-    source = Path(defaults.__file__).read_text()
-    table: dict[str, dict[str, Any]] = {}
-    body = ast.parse(source).body
+def _docstrings(body: list[ast.stmt]) -> dict[str, str]:
+    """Each assignment's name and the docstring under it."""
+    docs: dict[str, str] = {}
     for node, following in zip(body, [*body[1:], None], strict=True):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            name = node.targets[0].id
-            doc = ""
-            if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
-                doc = inspect.cleandoc(str(following.value.value))
+        target = None
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            target = node.target.id
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            target = node.targets[0].id
+        if target and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
+            docs[target] = inspect.cleandoc(str(following.value.value))
+    return docs
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def defaults_table() -> dict[str, dict[str, Any]]:
+    """Every default of ``istio_mesh.defaults``, as ``<ArgumentType>.<key>`` (then each fixed
+    name), with its value and the docstring that gives its reason."""
+    module = ast.parse(Path(defaults.__file__).read_text()).body
+    classes = {node.name: _docstrings(node.body) for node in module if isinstance(node, ast.ClassDef)}
+    table: dict[str, dict[str, Any]] = {}
+    for argument, instance in defaults.TABLES.items():
+        reasons: dict[str, str] = {}
+        for cls in reversed(type(instance).__mro__):
+            reasons |= classes.get(cls.__name__, {})
+        for key, value in instance.as_dict().items():
+            table[f"{argument}.{key}"] = {"value": _plain(value), "why": reasons.get(key, "")}
+    tables = {name for name, value in vars(defaults).items() if isinstance(value, defaults.Table)}
+    for name, doc in _docstrings(module).items():
+        if name.isupper() and name not in tables and name != "TABLES":
             table[name] = {"value": getattr(defaults, name), "why": doc}
     return table
 
 
 def defaults_markdown(table: dict[str, dict[str, Any]]) -> str:
     """The defaults as a Markdown table."""
-    lines = ["| default | value | why |", "|---|---|---|"]
+    lines = ["| argument or name | value | why |", "|---|---|---|"]
     lines += [f"| `{n}` | `{json.dumps(d['value'])}` | {_cell(d['why'])} |" for n, d in table.items()]
     return "\n".join(lines) + "\n"
 

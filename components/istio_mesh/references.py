@@ -65,7 +65,7 @@ def service_of(
         merged |= _entry(namespace, merged)
     ordered = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[namespace.resource]))
     service = MeshService(name, cast(MeshServiceArgs, merged), ordered)
-    trust_domain = str(merged.get("trust_domain", d.TRUST_DOMAIN))
+    trust_domain = str(merged.get("trust_domain", d.CONTROL_PLANE.trust_domain))
     for callee in calls:
         grant = grant_policy(
             callee.spec.name, callee.spec.namespace, service.spec.namespace, service.spec.name, trust_domain

@@ -9,9 +9,9 @@ from istio_mesh import defaults as d
 def retry_policy(*layers: Mapping[str, Any]) -> dict[str, Any]:
     """RetryArgs layered over the defaults (later layers win), in Istio's camelCase."""
     retries: dict[str, Any] = {
-        "attempts": d.RETRY_ATTEMPTS,
-        "per_try_timeout": d.RETRY_PER_TRY_TIMEOUT,
-        "retry_on": d.RETRY_ON,
+        "attempts": d.RETRY.attempts,
+        "per_try_timeout": d.RETRY.per_try_timeout,
+        "retry_on": d.RETRY.retry_on,
     }
     for layer in layers:
         retries |= layer

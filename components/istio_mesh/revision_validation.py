@@ -42,10 +42,10 @@ def cidr(value: str, path: str) -> list[Problem]:
 
 def declared_revisions(args: Mapping[str, Any]) -> dict[str, str]:
     """Revisions of validated IstioControlPlaneArgs ("" for the default one) to their versions."""
-    version = args.get("version", defaults.ISTIO_VERSION)
+    version = args.get("version", defaults.CONTROL_PLANE.version)
     if "revisions" in args:
         return {r["name"]: r.get("version", version) for r in args["revisions"]}
-    return {args.get("revision", ""): version}
+    return {args.get("revision", defaults.CONTROL_PLANE.revision): version}
 
 
 def revision_ref_problems(args: Mapping[str, Any], ref: str, path: str) -> list[Problem]:
@@ -101,7 +101,7 @@ def revision_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
             )
     seen: set[str] = set()
     valid: list[tuple[int, str, str]] = []
-    base = args.get("version", defaults.ISTIO_VERSION)
+    base = args.get("version", defaults.CONTROL_PLANE.version)
     for i, rev in enumerate(args.get("revisions", [])):
         ipath = join(rpath, i)
         problems += dns_label(rev["name"], join(ipath, "name"), "a revision")

@@ -31,7 +31,7 @@ def traffic_policy(tp: TrafficPolicyArgs) -> dict[str, Any]:
         )
         out["connectionPool"] = {**({"tcp": tcp} if tcp else {}), **({"http": http} if http else {})}
     if "outlier_detection" in tp:
-        od = {**d.OUTLIER_DETECTION, **tp["outlier_detection"]}
+        od = {**d.OUTLIER_DETECTION.as_dict(), **tp["outlier_detection"]}
         out["outlierDetection"] = {
             "consecutive5xxErrors": od["consecutive_5xx_errors"],
             "interval": od["interval"],
@@ -104,23 +104,23 @@ def _http_route(index: int, route: RouteArgs, host: str, port: int, args: MeshSe
     else:
         out["route"] = [{"destination": destination(None)}]
     out["retries"] = retry_policy(args.get("retries", {}), route.get("retries", {}))
-    out["timeout"] = route.get("timeout", args.get("timeout", d.ROUTE_TIMEOUT))
+    out["timeout"] = route.get("timeout", args.get("timeout", d.SERVICE.timeout))
     fault = route.get("fault")
     if fault:
         out["fault"] = {}
         if "delay" in fault:
             out["fault"]["delay"] = {
                 "fixedDelay": fault["delay"],
-                "percentage": {"value": float(fault.get("delay_percent", 100))},
+                "percentage": {"value": float(fault.get("delay_percent", d.FAULT.delay_percent))},
             }
         if "abort_status" in fault:
             out["fault"]["abort"] = {
                 "httpStatus": fault["abort_status"],
-                "percentage": {"value": float(fault.get("abort_percent", 100))},
+                "percentage": {"value": float(fault.get("abort_percent", d.FAULT.abort_percent))},
             }
     if "mirror" in route:
         out["mirror"] = destination(route["mirror"]["version"])
-        out["mirrorPercentage"] = {"value": float(route["mirror"].get("percent", 100))}
+        out["mirrorPercentage"] = {"value": float(route["mirror"].get("percent", d.MIRROR.percent))}
     return out
 
 
@@ -131,7 +131,7 @@ def virtual_services(
     port = first["port"]
     routes = args.get("routes") or [{"name": "default"}]
     traffic: dict[str, Any]
-    if first.get("protocol", "http") == "tcp":
+    if first.get("protocol", d.PORT.protocol) == "tcp":
         traffic = {"tcp": [{"route": [{"destination": {"host": host, "port": {"number": port}}}]}]}
     else:
         traffic = {"http": [_http_route(i, r, host, port, args) for i, r in enumerate(routes)]}
@@ -147,7 +147,7 @@ def virtual_services(
     expose = args.get("expose")
     if not expose:
         return [virtual_service(svc, {"hosts": [host]})]
-    external = expose.get("hosts", ["*"])
+    external = expose.get("hosts", list(d.EXPOSE.hosts))
     if "*" not in external:
         # Bound to the Gateway as well as to the mesh: both are listed.
         return [virtual_service(svc, {"hosts": [host, *external], "gateways": ["mesh", expose["gateway"]]})]

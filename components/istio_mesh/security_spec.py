@@ -10,7 +10,7 @@ from istio_mesh.control_plane_spec import Manifest
 from istio_mesh.routing_spec import meta
 
 
-def principal(namespace: str, service_account: str, trust_domain: str = d.TRUST_DOMAIN) -> str:
+def principal(namespace: str, service_account: str, trust_domain: str = d.CONTROL_PLANE.trust_domain) -> str:
     """The mTLS identity Istio gives a workload's ServiceAccount."""
     return f"{trust_domain}/ns/{namespace}/sa/{service_account}"
 
@@ -76,7 +76,7 @@ def grant_policy(
     callee_namespace: str,
     caller_namespace: str,
     caller_service_account: str,
-    trust_domain: str = d.TRUST_DOMAIN,
+    trust_domain: str = d.CONTROL_PLANE.trust_domain,
 ) -> Manifest:
     """An ALLOW policy, in the callee's namespace, that admits one caller's identity to
     the callee: what a caller brings along when it names its callee by reference.

@@ -38,7 +38,7 @@ class ServiceSpec:
     """Custom resources, Istio's and the Gateway API's (read-only)."""
 
 
-def service_host(name: str, namespace: str, cluster_domain: str = d.CLUSTER_DOMAIN) -> str:
+def service_host(name: str, namespace: str, cluster_domain: str = d.SERVICE.cluster_domain) -> str:
     """A Service's fully qualified name, unambiguous from any namespace."""
     return f"{name}.{namespace}.svc.{cluster_domain}"
 
@@ -57,7 +57,7 @@ def _build(name: str, args: MeshServiceArgs) -> ServiceSpec:
     """``args`` are valid plain data: no Enum members."""
     svc = args.get("service_name", name)
     namespace = args["namespace"]
-    host = service_host(svc, namespace, args.get("cluster_domain", d.CLUSTER_DOMAIN))
+    host = service_host(svc, namespace, args.get("cluster_domain", d.SERVICE.cluster_domain))
     labels = {"app": svc, "app.kubernetes.io/name": svc}
     if "part_of" in args:
         labels["app.kubernetes.io/part-of"] = args["part_of"]
@@ -66,7 +66,9 @@ def _build(name: str, args: MeshServiceArgs) -> ServiceSpec:
             "apiVersion": "v1",
             "kind": "ServiceAccount",
             "metadata": meta(svc, namespace, labels),
-            "automountServiceAccountToken": args.get("automount_service_account_token", False),
+            "automountServiceAccountToken": args.get(
+                "automount_service_account_token", d.SERVICE.automount_service_account_token
+            ),
         }
     ]
     secret_data = _secret_data(args)
@@ -83,7 +85,7 @@ def _build(name: str, args: MeshServiceArgs) -> ServiceSpec:
         )
     for version in args["versions"]:
         workloads += _version_workloads(svc, namespace, labels, version, args)
-    ambient = args.get("data_plane", d.DATA_PLANE) == "ambient"
+    ambient = args.get("data_plane", d.SERVICE.data_plane) == "ambient"
     waypoint = ambient and ambient_spec.needs_waypoint(args)
     service = _service(svc, namespace, labels, args["ports"])
     if waypoint:
@@ -108,9 +110,9 @@ def _istio(
     """The custom resources: routes (either traffic API), the waypoint, authorization,
     the Sidecar and JWT. Gateway API routes need a Service per version, added to ``workloads``."""
     istio: list[Manifest]
-    if args.get("traffic_api", d.TRAFFIC_API) == "gateway-api":
+    if args.get("traffic_api", d.SERVICE.traffic_api) == "gateway-api":
         workloads += gateway_api_spec.version_services(svc, namespace, labels, args, service)
-        cluster_domain = args.get("cluster_domain", d.CLUSTER_DOMAIN)
+        cluster_domain = args.get("cluster_domain", d.SERVICE.cluster_domain)
         istio = gateway_api_spec.destination_rules(svc, namespace, labels, args, cluster_domain, traffic_policy)
         routes = gateway_api_spec.routes(svc, namespace, labels, args)
         if ambient and not waypoint:
@@ -126,7 +128,7 @@ def _istio(
         istio += services
     if waypoint:
         istio.append(ambient_spec.waypoint(svc, namespace, labels))
-    trust_domain = args.get("trust_domain", d.TRUST_DOMAIN)
+    trust_domain = args.get("trust_domain", d.SERVICE.trust_domain)
     if "allowed_callers" in args:
         policy = authorization_policy(svc, namespace, labels, args["allowed_callers"], trust_domain)
         if waypoint:
@@ -137,10 +139,10 @@ def _istio(
         else:
             istio.append(policy)
     if "egress_hosts" in args:
-        root = args.get("root_namespace", d.ISTIO_NAMESPACE)
+        root = args.get("root_namespace", d.SERVICE.root_namespace)
         istio.append(_sidecar(svc, namespace, labels, args["egress_hosts"], root))
     if "jwt" in args:
-        http_ports = [p["port"] for p in args["ports"] if p.get("protocol", "http") != "tcp"]
+        http_ports = [p["port"] for p in args["ports"] if p.get("protocol", d.PORT.protocol) != "tcp"]
         jwt = jwt_policies(svc, namespace, labels, args["jwt"], http_ports)
         if waypoint:
             for manifest in jwt:
@@ -157,9 +159,9 @@ def _version_workloads(
     # `app` and `version` are what Istio's telemetry, Kiali and Grafana group by.
     selector = {"app": svc, "version": ver}
     pod_labels = {**labels, **selector, "app.kubernetes.io/version": ver}
-    if args.get("data_plane", d.DATA_PLANE) == "sidecar":
+    if args.get("data_plane", d.SERVICE.data_plane) == "sidecar":
         pod_labels["sidecar.istio.io/inject"] = "true"
-    replicas = version.get("replicas", args.get("replicas", d.REPLICAS))
+    replicas = version.get("replicas", args.get("replicas", d.SERVICE.replicas))
     autoscaling = args.get("autoscaling")
     deployment_spec: dict[str, Any] = {
         "selector": {"matchLabels": selector},
@@ -182,7 +184,7 @@ def _version_workloads(
             "spec": deployment_spec,
         }
     ]
-    if (replicas > 1 or autoscaling) and args.get("disruption_budget", True):
+    if (replicas > 1 or autoscaling) and args.get("disruption_budget", d.SERVICE.disruption_budget):
         objects.append(
             {
                 "apiVersion": "policy/v1",
@@ -215,7 +217,7 @@ def _autoscaler(
                         "name": "cpu",
                         "target": {
                             "type": "Utilization",
-                            "averageUtilization": autoscaling.get("cpu_utilization", d.HPA_CPU_UTILIZATION),
+                            "averageUtilization": autoscaling.get("cpu_utilization", d.AUTOSCALING.cpu_utilization),
                         },
                     },
                 }
@@ -225,7 +227,7 @@ def _autoscaler(
 
 
 def _pod_annotations(args: MeshServiceArgs) -> dict[str, Any]:
-    if args.get("data_plane", d.DATA_PLANE) == "ambient":
+    if args.get("data_plane", d.SERVICE.data_plane) == "ambient":
         # No sidecar to configure, and nothing to restart for: ztunnel serves the pods.
         return {}
     annotations = _proxy_annotations(args.get("proxy", {}))
@@ -237,7 +239,7 @@ def _pod_annotations(args: MeshServiceArgs) -> dict[str, Any]:
 
 def _proxy_annotations(proxy: ProxyArgs) -> dict[str, Any]:
     """Annotation values may be Outputs: proxy sizes are Inputs."""
-    res: dict[str, Any] = {**d.PROXY_RESOURCES, **{k: v for k, v in proxy.items() if k != "log_level"}}
+    res: dict[str, Any] = {**d.PROXY.sizes(), **{k: v for k, v in proxy.items() if k != "log_level"}}
     # The sidecar is customised through annotations, never a hand-written
     # istio-proxy container: the injector owns its image and bootstrap.
     return {
@@ -245,7 +247,7 @@ def _proxy_annotations(proxy: ProxyArgs) -> dict[str, Any]:
         "sidecar.istio.io/proxyMemory": res["memory_request"],
         "sidecar.istio.io/proxyCPULimit": res["cpu_limit"],
         "sidecar.istio.io/proxyMemoryLimit": res["memory_limit"],
-        "sidecar.istio.io/logLevel": proxy.get("log_level", d.PROXY_LOG_LEVEL),
+        "sidecar.istio.io/logLevel": proxy.get("log_level", d.PROXY.log_level),
         "proxy.istio.io/config": json.dumps({"holdApplicationUntilProxyStarts": True}, sort_keys=True),
     }
 
@@ -287,9 +289,9 @@ def _env(svc: str, version: VersionArgs, args: MeshServiceArgs) -> list[dict[str
 
 
 def _pod_spec(svc: str, selector: Mapping[str, str], version: VersionArgs, args: MeshServiceArgs) -> dict[str, Any]:
-    uid = args.get("run_as_user", d.RUN_AS_USER)
+    uid = args.get("run_as_user", d.SERVICE.run_as_user)
     env = _env(svc, version, args)
-    writable = args.get("writable_paths", d.WRITABLE_PATHS)
+    writable = args.get("writable_paths", d.SERVICE.writable_paths)
     first = args["ports"][0]
     probe_target: dict[str, Any] = (
         {"httpGet": {"path": args["health_path"], "port": first["port"]}}
@@ -302,10 +304,10 @@ def _pod_spec(svc: str, selector: Mapping[str, str], version: VersionArgs, args:
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": port_name(p), "containerPort": p["port"], "protocol": "TCP"} for p in args["ports"]],
         "env": env,
-        "resources": k8s_resources({**d.APP_RESOURCES, **cast(dict[str, Any], args.get("resources", {}))}),
+        "resources": k8s_resources({**d.RESOURCES.as_dict(), **cast(dict[str, Any], args.get("resources", {}))}),
         "securityContext": {
             "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": args.get("read_only_root_filesystem", True),
+            "readOnlyRootFilesystem": args.get("read_only_root_filesystem", d.SERVICE.read_only_root_filesystem),
             "runAsNonRoot": True,
             "capabilities": {"drop": ["ALL"]},
         },
@@ -319,7 +321,9 @@ def _pod_spec(svc: str, selector: Mapping[str, str], version: VersionArgs, args:
         del container["env"]
     pod: dict[str, Any] = {
         "serviceAccountName": svc,
-        "automountServiceAccountToken": args.get("automount_service_account_token", False),
+        "automountServiceAccountToken": args.get(
+            "automount_service_account_token", d.SERVICE.automount_service_account_token
+        ),
         "securityContext": {
             "runAsNonRoot": True,
             "runAsUser": uid,
@@ -339,7 +343,7 @@ def _pod_spec(svc: str, selector: Mapping[str, str], version: VersionArgs, args:
         "containers": [container],
         "volumes": [{"name": volume_name(p), "emptyDir": {}} for p in writable],
     }
-    if not args.get("spread_across_nodes", True):
+    if not args.get("spread_across_nodes", d.SERVICE.spread_across_nodes):
         del pod["topologySpreadConstraints"]
     return pod
 
@@ -358,7 +362,7 @@ def _service(svc: str, namespace: str, labels: Mapping[str, str], ports: list[Po
                     "port": p["port"],
                     "targetPort": p["port"],
                     "protocol": "TCP",
-                    "appProtocol": p.get("protocol", "http"),
+                    "appProtocol": p.get("protocol", d.PORT.protocol),
                 }
                 for p in ports
             ],

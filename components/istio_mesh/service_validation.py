@@ -62,7 +62,7 @@ def mesh_service_problems(args: Mapping[str, Any], path: str, name: str | None =
         problems += in_range(args["replicas"], 0, 1000, join(path, "replicas"))
     problems += _env(args, path)
     if "resources" in args:
-        problems += resources(args["resources"], d.APP_RESOURCES, join(path, "resources"))
+        problems += resources(args["resources"], d.RESOURCES.as_dict(), join(path, "resources"))
     if "proxy" in args:
         problems += _proxy(args["proxy"], join(path, "proxy"))
     problems += _routes(args, path)
@@ -82,9 +82,9 @@ def mesh_service_problems(args: Mapping[str, Any], path: str, name: str | None =
         problems += in_range(args["run_as_user"], 1, 2**31 - 1, join(path, "run_as_user"))
     if "jwt" in args:
         problems += _jwt(args["jwt"], join(path, "jwt"))
-        if args["ports"] and all(p.get("protocol", "http") == "tcp" for p in args["ports"]):
+        if args["ports"] and all(p.get("protocol", d.PORT.protocol) == "tcp" for p in args["ports"]):
             problems.append(Problem(join(path, "jwt"), "end-user JWTs need an HTTP-like port (http, http2, grpc)"))
-    if args["ports"] and args["ports"][0].get("protocol", "http") == "tcp" and "routes" in args:
+    if args["ports"] and args["ports"][0].get("protocol", d.PORT.protocol) == "tcp" and "routes" in args:
         problems.append(
             Problem(join(path, "routes"), "HTTP routes need an HTTP-like first port (http, http2, grpc), not tcp")
         )
@@ -152,9 +152,9 @@ def _env(owner: Mapping[str, Any], path: str) -> list[Problem]:
 
 
 def _proxy(proxy: Mapping[str, str], path: str) -> list[Problem]:
-    problems = resources({k: v for k, v in proxy.items() if k != "log_level"}, d.PROXY_RESOURCES, path)
+    problems = resources({k: v for k, v in proxy.items() if k != "log_level"}, d.PROXY.sizes(), path)
     levels = ["trace", "debug", "info", "warning", "error", "critical", "off"]
-    if proxy.get("log_level", d.PROXY_LOG_LEVEL) not in levels:
+    if proxy.get("log_level", d.PROXY.log_level) not in levels:
         level = proxy["log_level"]
         problems.append(
             Problem(join(path, "log_level"), f"{level!r}{did_you_mean(level, levels)}; allowed: {', '.join(levels)}")
@@ -168,7 +168,9 @@ def _autoscaling(args: Mapping[str, Any], path: str) -> list[Problem]:
     if "cpu_utilization" in auto:
         problems += in_range(auto["cpu_utilization"], 1, 100, join(path, "cpu_utilization"))
     # The autoscaler's minimum is each version's replica count (at least 1).
-    lowest = max([max(v.get("replicas", args.get("replicas", d.REPLICAS)), 1) for v in args["versions"]], default=1)
+    lowest = max(
+        [max(v.get("replicas", args.get("replicas", d.SERVICE.replicas)), 1) for v in args["versions"]], default=1
+    )
     if auto["max_replicas"] < lowest:
         problems.append(
             Problem(

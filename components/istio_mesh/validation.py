@@ -68,7 +68,7 @@ def control_plane_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
         repo.split("://")[0] in ("https", "http", "oci") and "://" in repo and repo.isprintable() and " " not in repo
     ):
         problems.append(Problem(join(path, "repository"), f"{repo!r}: allowed: an https://, http:// or oci:// URL"))
-    namespace = args.get("namespace", defaults.ISTIO_NAMESPACE)
+    namespace = args.get("namespace", defaults.CONTROL_PLANE.namespace)
     if "namespace" in args:
         problems += dns_label(namespace, join(path, "namespace"), "a namespace name")
         problems += reserved_namespace(namespace, join(path, "namespace"))
@@ -85,10 +85,10 @@ def control_plane_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
         problems += in_range(istiod["replicas"], 1, 100, join(ipath, "replicas"))
     if "autoscale_max" in istiod:
         problems += in_range(istiod["autoscale_max"], 1, 100, join(ipath, "autoscale_max"))
-        if istiod["autoscale_max"] < istiod.get("replicas", 1):
+        if istiod["autoscale_max"] < istiod.get("replicas", defaults.ISTIOD.replicas):
             problems.append(Problem(join(ipath, "autoscale_max"), "must be at least `replicas`"))
     if "resources" in istiod:
-        problems += resources(istiod["resources"], defaults.ISTIOD_RESOURCES, join(ipath, "resources"))
+        problems += resources(istiod["resources"], defaults.ISTIOD_RESOURCES.as_dict(), join(ipath, "resources"))
     if "tracing_sampling_percent" in args:
         problems += in_range(args["tracing_sampling_percent"], 0, 100, join(path, "tracing_sampling_percent"))
     problems += cluster_facts_problems(args, path)
@@ -140,8 +140,8 @@ def _traffic_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
             problems.append(
                 Problem(
                     join(gpath, "version"),
-                    f"Istio {args.get('version', defaults.ISTIO_VERSION)} is built against Gateway API "
-                    f"{defaults.GATEWAY_API_VERSION}; {version}'s CRDs lack fields it reads (such as HTTPRoute "
+                    f"Istio {args.get('version', defaults.CONTROL_PLANE.version)} is built against Gateway API "
+                    f"{defaults.GATEWAY_API.version}; {version}'s CRDs lack fields it reads (such as HTTPRoute "
                     f"timeouts and mirror percentages): upgrade the cluster's CRDs to v1.{defaults.GATEWAY_API_MIN_MINOR} "
                     "or later, or let the stack install them (`install_crds: true`)",
                 )

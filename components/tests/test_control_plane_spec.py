@@ -17,7 +17,7 @@ def test_base_then_istiod_from_the_official_repository_at_one_pinned_version():
         ("base", "istio-base", "base", ()),
         ("istiod", "istiod", "istiod", ("base",)),
     ]
-    assert {r.version for r in spec.releases} == {defaults.ISTIO_VERSION} == {"1.30.5"}
+    assert {r.version for r in spec.releases} == {defaults.CONTROL_PLANE.version} == {"1.30.5"}
     assert {r.repository for r in spec.releases} == {"https://istio-release.storage.googleapis.com/charts"}
     assert {r.namespace for r in spec.releases} == {"istio-system"}
 

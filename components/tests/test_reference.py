@@ -2,8 +2,9 @@
 
 import json
 from pathlib import Path
+from typing import get_type_hints
 
-from istio_mesh import defaults
+from istio_mesh import args, defaults
 from istio_mesh.reference import (
     DEFAULTS_END,
     DEFAULTS_START,
@@ -32,31 +33,59 @@ def test_the_readme_reference_matches_the_schema():
     assert section.strip() == markdown(schema()).strip(), HINT
 
 
-def test_documented_defaults_are_the_ones_in_use():
-    types = schema()["types"]
-    resources = schema()["resources"]
-    cp = resources["istio-mesh:index:IstioControlPlane"]["inputProperties"]
-    assert f'Default: "{defaults.ISTIO_VERSION}"' in cp["version"]["description"]
-    assert defaults.CHART_REPOSITORY in cp["repository"]["description"]
-    assert f"Default: {defaults.HELM_TIMEOUT_SECONDS}." in cp["timeoutSeconds"]["description"]
-    svc = resources["istio-mesh:index:MeshService"]["inputProperties"]
-    assert f"Default: {defaults.REPLICAS}." in svc["replicas"]["description"]
-    assert f'Default: "{defaults.ROUTE_TIMEOUT}"' in svc["timeout"]["description"]
-    assert f"Default: {defaults.RUN_AS_USER}," in svc["runAsUser"]["description"]
-    retry = types["istio-mesh:index:RetryArgs"]["properties"]
-    assert f"Default: {defaults.RETRY_ATTEMPTS}," in retry["attempts"]["description"]
-    assert defaults.RETRY_ON in "".join(retry["retryOn"]["description"].split())
-    res = types["istio-mesh:index:ResourcesArgs"]["properties"]
-    for key, value in defaults.APP_RESOURCES.items():
-        camel = key.split("_")[0] + key.split("_")[1].title()
-        assert f'Default: "{value}"' in res[camel]["description"]
+def _description(argument: str, key: str) -> str:
+    """The schema's description of ``key`` of ``argument`` (an argument type's name)."""
+    sch = schema()
+    components = {"IstioControlPlaneArgs": "IstioControlPlane", "MeshServiceArgs": "MeshService"}
+    components["MeshNamespaceArgs"] = "MeshNamespace"
+    camel = key.split("_")[0] + "".join(part[:1].upper() + part[1:] for part in key.split("_")[1:])
+    if argument in components:
+        props = sch["resources"][f"istio-mesh:index:{components[argument]}"]["inputProperties"]
+    else:
+        props = sch["types"][f"istio-mesh:index:{argument}"]["properties"]
+    return " ".join(str(props[camel].get("description", "")).split())
+
+
+def _quoted(value: object) -> list[str]:
+    """How an argument's docstring may quote a default."""
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, float) and value.is_integer():
+        return [str(int(value)), str(value)]
+    if isinstance(value, str):
+        return [json.dumps(value), value] if value else ['""']
+    if isinstance(value, tuple):
+        return [json.dumps(list(value))]
+    return [str(value)]
+
+
+def test_every_argument_documents_the_default_its_table_holds():
+    wrong = []
+    for argument, table in defaults.TABLES.items():
+        if "." in argument:  # IstiodArgs.resources: one description names all four sizes
+            owner, key = argument.split(".")
+            text = _description(owner, key)
+            wrong += [f"{argument}.{k}" for k, v in table.as_dict().items() if str(v) not in text]
+            continue
+        hints = get_type_hints(getattr(args, argument))
+        for key, value in table.as_dict().items():
+            assert key in hints, f"defaults.{type(table).__name__}.{key} is no key of {argument}"
+            text = _description(argument, key)
+            if isinstance(value, tuple) and len(value) > 2:
+                ok = "Default:" in text  # a long list is described, not quoted
+            else:
+                ok = any(f"Default: {q}" in text for q in _quoted(value))
+            if not ok:
+                wrong.append(f"{argument}.{key} = {value!r}: {text!r}")
+    assert wrong == []
 
 
 def test_every_default_is_pinned_by_the_committed_snapshot():
     committed = json.loads((ROOT / "defaults.json").read_text())
     assert committed == {name: entry["value"] for name, entry in defaults_table().items()}, HINT
-    public = {name for name in vars(defaults) if name.isupper()}
-    assert set(committed) == public
+    tables = {f"{a}.{k}" for a, t in defaults.TABLES.items() for k in t.as_dict()}
+    fixed = {name for name, v in vars(defaults).items() if name.isupper() and not isinstance(v, defaults.Table)}
+    assert set(committed) == tables | (fixed - {"TABLES"})
 
 
 def test_every_default_says_why():

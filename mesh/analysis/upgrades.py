@@ -52,7 +52,7 @@ def vulnerable_versions(releases: Iterable[Release]) -> list[Finding]:
                     _ref(release),
                     "version",
                     f"Istio {version} has known vulnerabilities fixed in a later patch: {listed}",
-                    f"upgrade to {defaults.ISTIO_VERSION} (the newest known patch): in place through `version`, "
+                    f"upgrade to {defaults.CONTROL_PLANE.version} (the newest known patch): in place through `version`, "
                     "or as a canary through a new entry in `revisions` and moving the tags",
                 )
             )
@@ -219,8 +219,8 @@ def root_namespace(inventory: Inventory) -> str:
         root = (values.get("meshConfig") or {}).get("rootNamespace") or (values.get("global") or {}).get(
             "istioNamespace"
         )
-        return str(root or release.get("namespace") or defaults.ISTIO_NAMESPACE)
-    return defaults.ISTIO_NAMESPACE
+        return str(root or release.get("namespace") or defaults.CONTROL_PLANE.namespace)
+    return defaults.CONTROL_PLANE.namespace
 
 
 def releases_of(inventory: Inventory) -> list[Release]:
