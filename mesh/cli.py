@@ -82,8 +82,10 @@ def parser() -> argparse.ArgumentParser:
     p_check.add_argument(
         "--gateway-api-crds",
         type=Path,
-        help="Gateway API CRD file (default: $MESH_GATEWAY_API_CRDS or "
-        "../shared/gateway-api/standard-install-v1.5.1.yaml)",
+        help="Gateway API CRD file or folder of CRD files (default, for the stack's `gateway_api.channel`: "
+        "standard: $MESH_GATEWAY_API_CRDS or ../shared/gateway-api/standard-install-v1.5.1.yaml; experimental: "
+        "$MESH_GATEWAY_API_EXPERIMENTAL_CRDS or Go's module cache, "
+        "$GOMODCACHE/sigs.k8s.io/gateway-api@v1.5.1/config/crd/experimental)",
     )
     p_check.add_argument(
         "--kubernetes-version",
@@ -122,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         declared=run.declared_calls,
         gateway_api_crds=args.gateway_api_crds,
         alpha_annotations=args.alpha_annotations,
+        gateway_api_channel=run.gateway_api_channel,
     )
     if args.istioctl is not None:
         try:

@@ -47,7 +47,15 @@ class CallConfig(TypedDict):
 
 
 # Keys the environment derives from the dependency graph, never set by hand.
-DERIVED_KEYS = ("allowed_callers", "expose", "egress_hosts", "service_name", "traffic_api", "data_plane")
+DERIVED_KEYS = (
+    "allowed_callers",
+    "expose",
+    "egress_hosts",
+    "service_name",
+    "traffic_api",
+    "gateway_api_channel",
+    "data_plane",
+)
 
 _service_fields: dict[str, Any] = {
     k: v for k, v in typing.get_type_hints(MeshServiceArgs, include_extras=True).items() if k not in DERIVED_KEYS

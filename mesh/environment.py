@@ -25,7 +25,15 @@ from istio_mesh import (
     pulumi_type,
     service_host,
 )
-from istio_mesh.args import CallerArgs, DataPlane, MeshNamespaceArgs, MeshServiceArgs, MtlsMode, TrafficApi
+from istio_mesh.args import (
+    CallerArgs,
+    DataPlane,
+    GatewayApiChannel,
+    MeshNamespaceArgs,
+    MeshServiceArgs,
+    MtlsMode,
+    TrafficApi,
+)
 from istio_mesh.defaults import GATEWAY as GATEWAY_DEFAULTS
 from istio_mesh.defaults import NAMESPACE as NAMESPACE_DEFAULTS
 from istio_mesh.grammar import env_prefix
@@ -204,6 +212,8 @@ def _service_args(
         args.setdefault("part_of", PROJECT)
         args.setdefault("traffic_api", TrafficApi(cp.traffic_api))
         args.setdefault("data_plane", DataPlane(cp.data_plane))
+        if cp.traffic_api == "gateway-api":
+            args.setdefault("gateway_api_channel", GatewayApiChannel(cp.gateway_api_channel))
         if cp.data_plane != "ambient":
             # What injects the namespace: a new revision or version there rolls the pods.
             # (In ambient there is no sidecar: an upgrade restarts ztunnel, not the pods.)

@@ -17,6 +17,7 @@ from google.protobuf import json_format
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
+from istio_mesh import defaults
 from mesh.analysis.model import HELM_RELEASE, Inventory, Resource, object_name
 from mesh.config import PROJECT, load
 from mesh.environment import plan_environment
@@ -44,6 +45,8 @@ class OfflineRun(Inventory):
     outputs: dict[str, Any] = field(default_factory=dict)
     declared_calls: set[tuple[str, str]] | None = None
     """(caller, callee) pairs the stack config declares, when run from a stack."""
+    gateway_api_channel: str = "standard"
+    """The Gateway API channel whose CRDs the stack's cluster has (`istio.gateway_api.channel`)."""
     wire: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Each registration's inputs as Pulumi serialized them for the engine, by URN:
     secrets still wrapped, as the engine and the state receive them."""
@@ -171,4 +174,5 @@ def run_stack(
 
     result = run(program, config, stack)
     result.declared_calls = cfg.declared_calls
+    result.gateway_api_channel = str(cfg.istio.get("gateway_api", {}).get("channel", defaults.GATEWAY_API.channel))
     return result

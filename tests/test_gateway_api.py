@@ -305,7 +305,8 @@ def test_control_plane_settings_of_the_gateway_api_are_checked_at_their_key(isti
 def test_the_stack_installs_the_pinned_crds_before_istiod_from_github_or_a_file_of_its_own():
     spec = control_plane_spec({"traffic_api": "gateway-api", "gateway_api": {"install_crds": True}})
     (crds,) = spec.crd_files
-    assert crds.file == defaults.GATEWAY_API_CRDS_URL.format(version="v1.5.1")
+    assert crds.file == defaults.GATEWAY_API_CRDS_URL.format(version="v1.5.1", channel="standard")
+    assert crds.file.endswith("/v1.5.1/standard-install.yaml")
     own = control_plane_spec({"gateway_api": {"install_crds": True, "crds_file": "vendor/gateway-api.yaml"}})
     assert own.crd_files[0].file == "vendor/gateway-api.yaml"
     assert control_plane_spec({"traffic_api": "gateway-api"}).crd_files == ()

@@ -17,6 +17,7 @@ from istio_mesh.args_common import (
     DataPlane,
     ExternalHostArgs,
     ExternalProtocol,
+    GatewayApiChannel,
     GatewayServiceType,
     LoadBalancer,
     MtlsMode,
@@ -61,6 +62,7 @@ __all__ = [
     "ExternalProtocol",
     "FaultArgs",
     "GatewayApiArgs",
+    "GatewayApiChannel",
     "GatewayArgs",
     "GatewayServiceType",
     "IstioControlPlaneArgs",
@@ -93,21 +95,27 @@ __all__ = [
 
 
 class GatewayApiArgs(TypedDict, total=False):
-    """The Kubernetes Gateway API CRDs (standard channel) that `gateway-api` routes and
-    ambient waypoints need."""
+    """The Kubernetes Gateway API CRDs that `gateway-api` routes and ambient waypoints
+    need."""
 
     version: str
     """Gateway API release, such as "v1.5.1": installed with `install_crds`, else the
     version the cluster already has (check verifies it is one Istio supports).
     Default: "v1.5.1", the release Istio 1.30 is built against."""
+    channel: GatewayApiChannel
+    """Release channel of the CRDs: installed with `install_crds`, else the one the
+    cluster already has. `experimental` lets HTTPRoutes carry per-route retries
+    (`retry`), which the standard channel lacks; it is read with `traffic_api:
+    gateway-api` or `install_crds`. Default: standard, the stable API that
+    platform teams install, so that no experimental field is relied on unasked."""
     install_crds: bool
-    """Install the standard-channel CRDs of `version` before istiod (which watches
+    """Install the CRDs of `version` and `channel` before istiod (which watches
     them) and before any route. Default: false, as CRDs are cluster-wide and often
     owned by the platform team; set it where the stack owns the cluster."""
     crds_file: str
-    """URL or local path of the standard-channel install manifest, for air-gapped
+    """URL or local path of the install manifest of `channel`, for air-gapped
     clusters or a vendored copy. Default: the release asset on GitHub,
-    "https://github.com/kubernetes-sigs/gateway-api/releases/download/<version>/standard-install.yaml"."""
+    "https://github.com/kubernetes-sigs/gateway-api/releases/download/<version>/<channel>-install.yaml"."""
 
 
 class TracingArgs(TypedDict):
@@ -255,8 +263,9 @@ class IstioControlPlaneArgs(TypedDict, total=False):
     installed (the cluster is expected to have them with `gateway-api` or ambient)."""
     default_retries: RetryArgs
     """The mesh-wide retry policy (meshConfig `defaultHttpRetryPolicy`) of routes that
-    carry none: every HTTPRoute, as the standard channel has no retry field. Set
-    with `traffic_api: gateway-api` only. Default: the routes' own defaults (2
+    carry none: every HTTPRoute on the standard channel, which has no retry field;
+    on the experimental channel, those whose service and route set no `retries`.
+    Set with `traffic_api: gateway-api` only. Default: the routes' own defaults (2
     attempts, 2s per try, Istio's retry conditions)."""
     base_values: dict[str, Any]
     """Helm values deep-merged over the `base` chart's derived values."""

@@ -14,6 +14,7 @@ __all__ = [
     "DataPlane",
     "ExternalHostArgs",
     "ExternalProtocol",
+    "GatewayApiChannel",
     "GatewayServiceType",
     "LoadBalancer",
     "MtlsMode",
@@ -114,6 +115,19 @@ class TrafficApi(StrEnum):
     """Kubernetes Gateway API: HTTPRoute (GRPCRoute for gRPC) bound to the Service for
     mesh traffic and to a Gateway API Gateway for ingress; per-version Services instead
     of subsets; DestinationRules only for traffic policies."""
+
+
+class GatewayApiChannel(StrEnum):
+    """Which release channel of the Gateway API CRDs the cluster has, and so which
+    HTTPRoute fields routes may use."""
+
+    STANDARD = "standard"
+    """The standard channel: the stable fields only. HTTPRoute has no `retry`, so Istio
+    applies the mesh's retry policy (`default_retries`) to every route."""
+    EXPERIMENTAL = "experimental"
+    """The experimental channel of the same release: the standard fields plus
+    experimental ones. HTTPRoute rules carry a service's or route's `retries`
+    (`retry` and `timeouts.backendRequest`), as Istio 1.30 reads them."""
 
 
 class DataPlane(StrEnum):

@@ -103,6 +103,8 @@ class ControlPlaneSpec:
     """CRD manifests applied before istiod, which watches them (the Gateway API's)."""
     gateway_api_version: str = d.GATEWAY_API.version
     """The Gateway API release installed, or the one the cluster is said to have."""
+    gateway_api_channel: str = d.GATEWAY_API.channel
+    """Its channel: "standard" or "experimental" (HTTPRoute retries)."""
 
     def resolve(self, ref: str) -> str:
         """The revision a revision or tag names ("" selects the default revision)."""
@@ -158,9 +160,11 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     traffic_api = args.get("traffic_api", d.CONTROL_PLANE.traffic_api)
     gateway_api = args.get("gateway_api", {})
     gateway_api_version = gateway_api.get("version", d.GATEWAY_API.version)
+    gateway_api_channel = gateway_api.get("channel", d.GATEWAY_API.channel)
     crd_files: tuple[CrdFileSpec, ...] = ()
     if gateway_api.get("install_crds"):
-        url = gateway_api.get("crds_file", d.GATEWAY_API_CRDS_URL.format(version=gateway_api_version))
+        release_asset = d.GATEWAY_API_CRDS_URL.format(version=gateway_api_version, channel=gateway_api_channel)
+        url = gateway_api.get("crds_file", release_asset)
         crd_files = (CrdFileSpec("gateway-api-crds", url, gateway_api_version),)
     revisions = (
         {r["name"]: r.get("version", version) for r in args["revisions"]}
@@ -326,6 +330,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
         data_plane=args.get("data_plane", d.CONTROL_PLANE.data_plane),
         crd_files=crd_files,
         gateway_api_version=gateway_api_version,
+        gateway_api_channel=gateway_api_channel,
     )
     if "gateway" not in args:
         return spec

@@ -101,6 +101,9 @@ class GatewayApiDefaults(Table):
 
     version: str = "v1.5.1"
     """The Gateway API release Istio 1.30 is built against."""
+    channel: str = "standard"
+    """The stable API platform teams install; the experimental channel (HTTPRoute retries)
+    is chosen, never relied on unasked."""
     install_crds: bool = False
     """CRDs are cluster-wide and often owned by the platform team."""
 
@@ -333,9 +336,9 @@ GATEWAY_API_MIN_MINOR = 5
 """Istio 1.30 reads the v1 HTTPRoute and GRPCRoute fields of Gateway API 1.5; an older
 cluster's CRDs may lack them."""
 GATEWAY_API_CRDS_URL = (
-    "https://github.com/kubernetes-sigs/gateway-api/releases/download/{version}/standard-install.yaml"
+    "https://github.com/kubernetes-sigs/gateway-api/releases/download/{version}/{channel}-install.yaml"
 )
-"""GatewayApiArgs.crds_file: the standard-channel install manifest of the release."""
+"""GatewayApiArgs.crds_file: the install manifest of one channel of the release, a release asset."""
 GATEWAY_CLASS = "istio"
 """Istio's GatewayClass for ingress gateways."""
 WAYPOINT_CLASS = "istio-waypoint"

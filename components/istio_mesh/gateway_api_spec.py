@@ -1,4 +1,4 @@
-"""Routes compiled to the Kubernetes Gateway API (standard channel, v1.5.1): pure, no Pulumi.
+"""Routes compiled to the Kubernetes Gateway API (v1.5.1, either channel): pure, no Pulumi.
 
 One route model (``RouteArgs``) compiles to a VirtualService (``service_spec``) or,
 here, to an HTTPRoute (GRPCRoute for a gRPC first port) as Istio 1.30 reads it:
@@ -8,22 +8,26 @@ here, to an HTTPRoute (GRPCRoute for a gRPC first port) as Istio 1.30 reads it:
 - mesh traffic binds through a ``parentRef`` to the service's own Service (GAMMA),
   ingress through a second route bound to the Gateway API ``Gateway``;
 - traffic policies stay in DestinationRules, one per host that has one, which Istio
-  applies whatever API routed the request there.
+  applies whatever API routed the request there;
+- on the experimental channel, a service's or route's ``retries`` become the rule's
+  ``retry`` and ``timeouts.backendRequest`` (``gateway_api_retries``).
 
-What the standard channel cannot say is refused, at its key, by
-``gateway_api_problems``: fault injection; per-route retries (the standard channel
-has no ``retry`` field: Istio applies the mesh's ``defaultHttpRetryPolicy`` to every
-HTTPRoute, set from the control plane's ``default_retries``); timeouts and path
-matches on GRPCRoutes; and route lists whose order Gateway API's precedence would
-change (HTTPRoute rules are ranked by path prefix length and header count, not
-position: Istio sorts them so, keeping position only among equals).
+What the chosen channel cannot say is refused, at its key, by
+``gateway_api_problems``: fault injection; retries on the standard channel (it has
+no ``retry`` field: Istio applies the mesh's ``defaultHttpRetryPolicy``, set from the
+control plane's ``default_retries``), on GRPCRoutes (no channel has one), and, on the
+experimental channel, what Istio's conversion cannot say; timeouts and path matches
+on GRPCRoutes; durations outside Gateway API's grammar; and route lists whose order
+Gateway API's precedence would change (HTTPRoute rules are ranked by path prefix
+length and header count, not position: Istio sorts them so, keeping position only
+among equals).
 """
 
 from collections.abc import Mapping
 from typing import Any
 
 from istio_mesh import defaults as d
-from istio_mesh import grammar
+from istio_mesh import gateway_api_retries, grammar
 from istio_mesh.checks import rule
 from istio_mesh.shape import Problem, join
 
@@ -50,14 +54,19 @@ def is_grpc(args: Mapping[str, Any]) -> bool:
 
 
 def gateway_api_problems(args: Mapping[str, Any], path: str, name: str) -> list[Problem]:
-    """What the service ``name`` asks for that Gateway API's standard channel cannot say, at its key."""
+    """What the service ``name`` asks for that its Gateway API channel cannot say, at its key."""
     problems: list[Problem] = []
     grpc = is_grpc(args)
     kind = "GRPCRoute" if grpc else "HTTPRoute"
-    if "retries" in args:
-        problems.append(Problem(join(path, "retries"), _NO_RETRY))
+    no_retry = _NO_GRPC_RETRY if grpc else None if experimental(args) else _NO_RETRY
+    if no_retry and "retries" in args:
+        problems.append(Problem(join(path, "retries"), no_retry))
+    if not no_retry:
+        problems += gateway_api_retries.retries_problems(args, path)
     if grpc and "timeout" in args:
         problems.append(Problem(join(path, "timeout"), _NO_GRPC_TIMEOUT))
+    elif "timeout" in args:
+        problems += rule(grammar.gateway_duration, _istio_duration(args["timeout"]), join(path, "timeout"))
     for i, version in enumerate(args["versions"]):
         problems += rule(
             lambda v: grammar.dns_1035_label(v, "a Service name (`<service>-<version>`, a version's Service)"),
@@ -75,10 +84,12 @@ def gateway_api_problems(args: Mapping[str, Any], path: str, name: str) -> list[
                     "use `traffic_api: istio` for a resilience drill, or drop the fault",
                 )
             )
-        if "retries" in route:
-            problems.append(Problem(join(rpath, "retries"), _NO_RETRY))
+        if no_retry and "retries" in route:
+            problems.append(Problem(join(rpath, "retries"), no_retry))
         if grpc and "timeout" in route:
             problems.append(Problem(join(rpath, "timeout"), _NO_GRPC_TIMEOUT))
+        elif "timeout" in route:
+            problems += rule(grammar.gateway_duration, _istio_duration(route["timeout"]), join(rpath, "timeout"))
         for k, match in enumerate(route.get("match", [])):
             if grpc and "uri_prefix" in match:
                 problems.append(
@@ -91,9 +102,26 @@ def gateway_api_problems(args: Mapping[str, Any], path: str, name: str) -> list[
     return problems
 
 
+def experimental(args: Mapping[str, Any]) -> bool:
+    """Whether the service's routes may use the Gateway API's experimental channel."""
+    return bool(args.get("gateway_api_channel", d.GATEWAY_API.channel) == "experimental")
+
+
+def _istio_duration(value: Any) -> Any:
+    """A duration to check against Gateway API's grammar: only one Istio's grammar took
+    (the others are reported once, by the duration check)."""
+    return value if isinstance(value, str) and grammar.seconds(value) is not None else None
+
+
 _NO_RETRY = (
-    "HTTPRoute in Gateway API's standard channel (v1.5.1) has no retry field; Istio applies the mesh's "
-    "retry policy to every HTTPRoute: set `istio.default_retries` instead, or use `traffic_api: istio`"
+    "HTTPRoute in Gateway API's standard channel (v1.5.1) has no retry field; set "
+    "`istio.gateway_api.channel: experimental` (the cluster then needs the experimental CRDs) for per-route "
+    "retries, or `istio.default_retries` for the mesh's policy, which Istio applies to every HTTPRoute; "
+    "or use `traffic_api: istio`"
+)
+_NO_GRPC_RETRY = (
+    "GRPCRoute has no retry field in either Gateway API channel (v1.5.1); Istio applies the mesh's retry "
+    "policy to it: set `istio.default_retries` instead, or use `traffic_api: istio`"
 )
 _NO_GRPC_TIMEOUT = (
     "GRPCRoute has no timeouts in Gateway API's standard channel (v1.5.1); drop it, or use `traffic_api: istio`"
@@ -198,7 +226,12 @@ def _rule(index: int, route: Mapping[str, Any], svc: str, port: int, args: Mappi
     if "mirror" in route:
         out["filters"] = [_mirror(svc, port, route["mirror"])]
     if not grpc:
-        out["timeouts"] = {"request": route.get("timeout", args.get("timeout", d.SERVICE.timeout))}
+        timeouts = {"request": route.get("timeout", args.get("timeout", d.SERVICE.timeout))}
+        if experimental(args) and gateway_api_retries.has_retries(args, route):
+            out["retry"], per_try = gateway_api_retries.http_route_retry(args, route)
+            if per_try is not None:
+                timeouts["backendRequest"] = per_try
+        out["timeouts"] = timeouts
     return out
 
 

@@ -20,6 +20,8 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 """A C identifier: portable to every shell and runtime."""
 DURATION = re.compile(r"([0-9]+(\.[0-9]+)?(ms|s|m|h))+")
 """A duration as Istio's CRDs take it (CEL ``duration()``)."""
+GATEWAY_DURATION = re.compile(r"([0-9]{1,5}(h|m|s|ms)){1,4}")
+"""A duration as Gateway API's CRDs take it (GEP-2257): whole numbers, at most four parts."""
 HEADER_NAME = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+")
 """An HTTP header name as Envoy matches it: a lower-case token."""
 CHART_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?")
@@ -140,6 +142,16 @@ def duration(value: str) -> str | None:
     return f'{value!r} is not a duration of at least 1ms; allowed: such as "500ms", "2s", "1m30s"'
 
 
+def gateway_duration(value: str) -> str | None:
+    """A duration an HTTPRoute's ``timeouts`` take (GEP-2257), of at least 1ms."""
+    if GATEWAY_DURATION.fullmatch(value) and duration_seconds(value) >= 0.001:
+        return None
+    return (
+        f"{value!r} is not a Gateway API duration of at least 1ms (HTTPRoute timeouts); allowed: up to four "
+        'whole numbers of at most 5 digits, each with ms, s, m or h, such as "500ms", "1m30s"'
+    )
+
+
 def duration_seconds(value: str) -> float:
     """Seconds of a duration that ``DURATION`` matches."""
     units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -196,7 +208,13 @@ LIMITS: dict[str, str] = {
     "at most 255 characters before the tag",
     "quantities": "Kubernetes quantities (`250m`, `1.5`, `128Mi`, `1e3`); a request at most its limit, "
     "defaults included",
-    "durations": "`<number><ms|s|m|h>` repeated (`1m30s`), at least 1ms",
+    "durations": "`<number><ms|s|m|h>` repeated (`1m30s`), at least 1ms; HTTPRoute timeouts and per-try "
+    "timeouts (`traffic_api: gateway-api`): at most four whole numbers of at most 5 digits (`1m30s`, not `1.5s`)",
+    "`retry_on` with `traffic_api: gateway-api`": "on the experimental channel: `connect-failure`, "
+    "`refused-stream`, `unavailable` and `cancelled` (all four: Istio always retries on them), "
+    "`retriable-status-codes`, `retriable-4xx` (code 409) and status codes 400 to 599 (`retry.codes`); a per-try "
+    "timeout at most the route's timeout. On the standard channel and for gRPC: no `retries` (the mesh's "
+    "`istio.default_retries` applies)",
     "regular expressions (`regex`, `cookie_regex`)": "RE2 syntax, as Envoy compiles them: no look-around "
     "or back-references",
     "hosts": "lower-case DNS names, optionally `*.`-prefixed, at most 253 characters",

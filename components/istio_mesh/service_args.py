@@ -6,7 +6,15 @@ from typing import NotRequired, TypedDict, TypeVar
 
 from pulumi import Input, Output
 
-from istio_mesh.args_common import DataPlane, LoadBalancer, Protocol, ResourcesArgs, RetryArgs, TrafficApi
+from istio_mesh.args_common import (
+    DataPlane,
+    GatewayApiChannel,
+    LoadBalancer,
+    Protocol,
+    ResourcesArgs,
+    RetryArgs,
+    TrafficApi,
+)
 
 # `pulumi.Input[X]` holds the forward reference "Output[T]": with these two names
 # here, `typing.get_type_hints` resolves it, so validation can read the types back.
@@ -326,6 +334,11 @@ class MeshServiceArgs(TypedDict):
     subsets) or `gateway-api` (an HTTPRoute, or GRPCRoute for a gRPC first port, over
     a Service per version named `<service>-<version>`). Features the chosen API
     cannot express are refused at their key. Default: istio."""
+    gateway_api_channel: NotRequired[GatewayApiChannel]
+    """With `traffic_api: gateway-api`, the Gateway API channel the cluster's CRDs
+    come from: on `experimental`, `retries` compile to each HTTPRoute rule's `retry`
+    and `timeouts.backendRequest`; on `standard`, which has no retry field, they are
+    refused (the mesh's default retry policy applies). Default: standard."""
     data_plane: NotRequired[DataPlane]
     """`sidecar` or `ambient`. In ambient no sidecar is injected nor configured (no
     Sidecar resource, no proxy annotations), and a service that needs L7 (routes,

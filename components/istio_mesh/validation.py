@@ -146,6 +146,14 @@ def _traffic_problems(args: Mapping[str, Any], path: str) -> list[Problem]:
                     "or later, or let the stack install them (`install_crds: true`)",
                 )
             )
+    if "channel" in crds and not (gateway_api or crds.get("install_crds")):
+        problems.append(
+            Problem(
+                join(gpath, "channel"),
+                "is read only with `traffic_api: gateway-api` (which HTTPRoute fields routes use) or "
+                "`install_crds: true` (which CRDs are installed); set one of them, or drop this key",
+            )
+        )
     if "crds_file" in crds:
         if not crds.get("install_crds"):
             problems.append(

@@ -61,10 +61,14 @@ def check(
     declared: Iterable[tuple[str, str]] | None = None,
     gateway_api_crds: str | os.PathLike[str] | None = None,
     alpha_annotations: bool = False,
+    gateway_api_channel: str = "standard",
 ) -> list[Finding]:
     """Every finding for one environment. The Pod-reading analyzers, annotations and deprecated
-    fields run here only: they need the whole inventory (the gateway's Helm release for its Pods)."""
-    findings = schema_findings(inventory, crds, kubernetes_version, gateway_api_crds) + ordering_findings(inventory)
+    fields run here only: they need the whole inventory (the gateway's Helm release for its Pods).
+    Gateway API objects are checked against the CRDs of ``gateway_api_channel`` unless
+    ``gateway_api_crds`` names a file or folder."""
+    findings = schema_findings(inventory, crds, kubernetes_version, gateway_api_crds, gateway_api_channel)
+    findings += ordering_findings(inventory)
     findings += gateway_api_ordering_findings(inventory)
     findings += workload_findings(inventory) + annotation_findings(inventory, alpha_annotations)
     findings += deprecation_findings(inventory)

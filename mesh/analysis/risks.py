@@ -92,6 +92,25 @@ def _route_findings(inventory: Inventory) -> list[Finding]:
             abort = (route.get("fault") or {}).get("abort")
             if abort and not route.get("match") and (abort.get("percentage") or {}).get("value", 100) >= 100:
                 findings.append(finding("MESH0410", ref(vs), f"{path}.fault.abort", "every request is aborted"))
+    for http_route in inventory.find("HTTPRoute"):
+        for i, rule in enumerate(http_route.inputs["spec"].get("rules", [])):
+            # As Istio reads an HTTPRoute: 2 attempts unless set, `backendRequest` per try.
+            timeouts, retry = rule.get("timeouts") or {}, rule.get("retry")
+            attempts = (retry or {}).get("attempts", 2)
+            per_try, timeout = (
+                seconds(str(timeouts.get("backendRequest", ""))),
+                seconds(str(timeouts.get("request", ""))),
+            )
+            if retry is not None and timeout and per_try and attempts and per_try * (attempts + 1) > timeout:
+                findings.append(
+                    finding(
+                        "MESH0409",
+                        ref(http_route),
+                        f"spec.rules[{i}].retry",
+                        f"{attempts + 1} tries of {timeouts['backendRequest']} outlast the timeout of "
+                        f"{timeouts['request']}",
+                    )
+                )
     return findings
 
 

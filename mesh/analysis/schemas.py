@@ -22,6 +22,7 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
+from istio_mesh import defaults
 from mesh.analysis.findings import Finding, finding
 from mesh.analysis.model import HELM_RELEASE, Inventory, ref
 from mesh.analysis.schema_rules import (
@@ -46,16 +47,40 @@ did not change them."""
 
 
 GATEWAY_API_CRDS_ENV = "MESH_GATEWAY_API_CRDS"
-"""Environment variable naming another Gateway API CRD file."""
+"""Environment variable naming another Gateway API CRD file (standard channel)."""
 DEFAULT_GATEWAY_API_CRDS = (
     Path(__file__).resolve().parents[3] / "shared" / "gateway-api" / "standard-install-v1.5.1.yaml"
 )
 """Gateway API v1.5.1's standard-channel CRDs, the release Istio 1.30 is built against."""
+GATEWAY_API_EXPERIMENTAL_CRDS_ENV = "MESH_GATEWAY_API_EXPERIMENTAL_CRDS"
+"""Environment variable naming the experimental channel's CRDs (a file or a folder)."""
+GATEWAY_API_MODULE = "sigs.k8s.io/gateway-api"
+"""The Gateway API's Go module, whose source carries each channel's CRDs."""
 
 
-def gateway_api_crd_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The Gateway API CRD file: an explicit path, else $MESH_GATEWAY_API_CRDS, else the default."""
-    return Path(explicit or os.environ.get(GATEWAY_API_CRDS_ENV) or DEFAULT_GATEWAY_API_CRDS)
+def go_module_cache() -> Path:
+    """Go's module cache, as Go finds it: $GOMODCACHE, else the first $GOPATH's pkg/mod, else ~/go/pkg/mod."""
+    if os.environ.get("GOMODCACHE"):
+        return Path(os.environ["GOMODCACHE"])
+    gopath = os.environ.get("GOPATH", "").split(os.pathsep)[0]
+    return Path(gopath or Path.home() / "go") / "pkg" / "mod"
+
+
+def default_experimental_crds(version: str = defaults.GATEWAY_API.version) -> Path:
+    """The experimental channel's CRD folder in the Go module cache (`go mod download
+    sigs.k8s.io/gateway-api@<version>` puts it there)."""
+    return go_module_cache() / f"{GATEWAY_API_MODULE}@{version}" / "config" / "crd" / "experimental"
+
+
+def gateway_api_crd_path(explicit: str | os.PathLike[str] | None = None, channel: str = "standard") -> Path:
+    """The Gateway API CRDs of a channel: an explicit path, else the channel's environment
+    variable, else its default (the standard file beside the project, the experimental
+    folder in Go's module cache)."""
+    if explicit:
+        return Path(explicit)
+    if channel == "experimental":
+        return Path(os.environ.get(GATEWAY_API_EXPERIMENTAL_CRDS_ENV) or default_experimental_crds())
+    return Path(os.environ.get(GATEWAY_API_CRDS_ENV) or DEFAULT_GATEWAY_API_CRDS)
 
 
 def is_gateway_api(manifest: Mapping[str, Any]) -> bool:
@@ -83,9 +108,9 @@ def kubernetes_versions() -> list[str]:
 
 
 class CrdSchemas:
-    """The served versions of a CRD file's kinds (Istio's, the Gateway API's), keyed by
-    (apiVersion, kind): their OpenAPI schemas made strict, and their CEL rules where
-    ``cel-python`` can run them."""
+    """The served versions of a CRD file's kinds (Istio's, the Gateway API's), or of every
+    YAML file of a folder, keyed by (apiVersion, kind): their OpenAPI schemas made
+    strict, and their CEL rules where ``cel-python`` can run them."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -99,7 +124,8 @@ class CrdSchemas:
         env = celpy.Environment()
         try:
             # The C loader where PyYAML has it: the CRD file is several megabytes.
-            docs = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_LOADER))
+            files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+            docs = [doc for f in files for doc in yaml.load_all(f.read_text(encoding="utf-8"), Loader=_LOADER)]
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
             raise CrdFileError(f"{path}: not a readable YAML file ({type(err).__name__})") from None
         for doc in docs:
@@ -185,10 +211,10 @@ def istio_schemas(path: Path) -> CrdSchemas:
 
 
 def load_istio_schemas(path: str | os.PathLike[str]) -> CrdSchemas:
-    """The CRDs of a file a user named; raises CrdFileError when it is missing or holds none."""
+    """The CRDs of a file (or folder) a user named; raises CrdFileError when it is missing or holds none."""
     resolved = Path(path).resolve()
-    if not resolved.is_file():
-        raise CrdFileError(f"{path}: no such file")
+    if not (resolved.is_file() or resolved.is_dir()):
+        raise CrdFileError(f"{path}: no such file or folder")
     try:
         return istio_schemas(resolved)
     except CrdFileError as err:  # named as the user named it
@@ -251,13 +277,15 @@ def schema_findings(
     crds: str | os.PathLike[str] | None = None,
     kubernetes_version: str = KUBERNETES_VERSION,
     gateway_api_crds: str | os.PathLike[str] | None = None,
+    gateway_api_channel: str = "standard",
 ) -> list[Finding]:
-    """Strict schema validation of every Kubernetes and Istio object."""
+    """Strict schema validation of every Kubernetes, Istio and Gateway API object; the
+    Gateway API's against the CRDs of the stack's channel unless a file is named."""
     findings = []
     path = crd_path(crds)
     # An explicit file must load (the command line checks it first); the default may be absent.
     schemas = load_istio_schemas(path) if crds is not None or path.exists() else None
-    gw_path = gateway_api_crd_path(gateway_api_crds)
+    gw_path = gateway_api_crd_path(gateway_api_crds, gateway_api_channel)
     gw_schemas = load_istio_schemas(gw_path) if gateway_api_crds is not None or gw_path.exists() else None
     unchecked = gw_unchecked = 0
     for res in inventory.custom():
@@ -295,8 +323,13 @@ def schema_findings(
                 "MESH0601",
                 "(stack)",
                 "",
-                f"Gateway API CRDs not found at {gw_path}: {gw_unchecked} Gateway API objects not schema-checked",
-                f"pass --gateway-api-crds or set ${GATEWAY_API_CRDS_ENV}",
+                f"Gateway API {gateway_api_channel}-channel CRDs not found at {gw_path}: {gw_unchecked} Gateway "
+                "API objects not schema-checked",
+                f"pass --gateway-api-crds or set ${GATEWAY_API_CRDS_ENV}"
+                if gateway_api_channel != "experimental"
+                else f"pass --gateway-api-crds (experimental-install.yaml, or the CRD folder), set "
+                f"${GATEWAY_API_EXPERIMENTAL_CRDS_ENV}, or fetch them into Go's module cache: "
+                f"go mod download {GATEWAY_API_MODULE}@{defaults.GATEWAY_API.version}",
             )
         )
     return findings
