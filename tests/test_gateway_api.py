@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import re2
 import yaml
 
 from istio_mesh import defaults
@@ -21,151 +20,59 @@ from mesh.config import ConfigError, load
 from mesh.environment import plan_environment
 from mesh.offline import PROJECT_DIR, run_stack
 from tests.conftest import service_args
+from tests.route_outcomes import (
+    REQUESTS,
+    RETRY_SETS,
+    ROUTE_SETS,
+    VERSIONS,
+    compile_both,
+    http_route_outcome,
+    mesh_default_retries,
+    vs_outcome,
+)
 
 EXAMPLES = PROJECT_DIR / "examples" / "stacks"
 needs_gateway_crds = pytest.mark.skipif(
     not DEFAULT_GATEWAY_API_CRDS.exists(), reason=f"Gateway API CRDs not found at {DEFAULT_GATEWAY_API_CRDS}"
 )
-VERSIONS = [{"name": v, "image": f"registry.example/review:{i}.0.0"} for i, v in enumerate(("v1", "v2", "v3"), 1)]
-
-ROUTE_SETS: dict[str, list[dict[str, Any]]] = {
-    "weighted canary": [{"destinations": [{"version": "v1", "weight": 90}, {"version": "v2", "weight": 10}]}],
-    "header A/B": [
-        {"match": [{"headers": {"end-user": {"exact": "jason"}}}], "destinations": [{"version": "v2"}]},
-        {"destinations": [{"version": "v1"}]},
-    ],
-    "prefix, regex and cookie matches": [
-        {"match": [{"headers": {"x-team": {"prefix": "blue."}}}], "destinations": [{"version": "v3"}]},
-        {"match": [{"headers": {"x-id": {"regex": "[0-9]+"}}}], "destinations": [{"version": "v2"}]},
-        {"match": [{"cookie_regex": "^(.*?;)?(user=jason)(;.*)?$"}], "destinations": [{"version": "v2"}]},
-        {"destinations": [{"version": "v1"}]},
-    ],
-    "path prefixes, longest first": [
-        {"match": [{"uri_prefix": "/api/v2"}], "destinations": [{"version": "v2"}], "timeout": "3s"},
-        {
-            "match": [{"uri_prefix": "/api"}, {"headers": {"x-beta": {"exact": "1"}}}],
-            "destinations": [{"version": "v3"}],
-        },
-        {"destinations": [{"version": "v1"}]},
-    ],
-    "mirror with percent and timeout": [
-        {
-            "destinations": [{"version": "v1", "weight": 80}, {"version": "v2", "weight": 20}],
-            "mirror": {"version": "v3", "percent": 12.5},
-            "timeout": "4s",
-        }
-    ],
-    "default route": [],
-}
-REQUESTS = [
-    {"path": path, "headers": headers}
-    for path in ("/", "/api", "/api/v2", "/api/v2/items", "/api/v1/items", "/shop")
-    for headers in (
-        {},
-        {"end-user": "jason"},
-        {"end-user": "bob"},
-        {"x-team": "blue.one"},
-        {"x-team": "blue"},
-        {"x-id": "123"},
-        {"x-id": "12a"},
-        {"cookie": "a=b; user=jason"},
-        {"x-beta": "1", "end-user": "jason"},
-    )
-]
+MESH_DEFAULT = mesh_default_retries()
 
 
-def compile_both(routes: list[dict[str, Any]], **extra: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """The mesh VirtualService, the mesh HTTPRoute, and the HTTPRoute's per-version Services."""
-    args = service_args(versions=copy.deepcopy(VERSIONS), **({"routes": routes} if routes else {}), **extra)
-    istio = mesh_service_spec("review", args)
-    gateway = mesh_service_spec("review", {**args, "traffic_api": "gateway-api"})
-    (vs,) = [m for m in istio.istio if m["kind"] == "VirtualService"]
-    (route,) = [m for m in gateway.istio if m["kind"] == "HTTPRoute"]
-    services = {m["metadata"]["name"]: m for m in gateway.workloads if m["kind"] == "Service"}
-    return vs, route, services
-
-
-def _string(kind: str, pattern: str, value: str | None) -> bool:
-    if value is None:
-        return False
-    if kind == "exact":
-        return value == pattern
-    if kind == "prefix":
-        return value.startswith(pattern)
-    return re2.fullmatch(pattern, value) is not None
-
-
-def vs_outcome(vs: dict[str, Any], request: dict[str, Any]) -> Any:
-    """What Istio does with a request under a VirtualService: its first matching route."""
-    for route in vs["spec"]["http"]:
-        matches = route.get("match") or [{}]
-        if any(
-            all(_string(*next(iter(sm.items())), request["headers"].get(h)) for h, sm in m.get("headers", {}).items())
-            and ("uri" not in m or request["path"].startswith(m["uri"]["prefix"]))
-            for m in matches
-        ):
-            weights = sorted((d["destination"].get("subset", "*"), d.get("weight", 100)) for d in route["route"])
-            mirror = (route["mirror"]["subset"], route["mirrorPercentage"]["value"]) if "mirror" in route else None
-            return weights, mirror, route["timeout"]
-    return None
-
-
-def _gateway_match(match: dict[str, Any], request: dict[str, Any]) -> bool:
-    kinds = {"Exact": "exact", "RegularExpression": "regex"}
-    if not all(
-        _string(kinds[h["type"]], h["value"], request["headers"].get(h["name"])) for h in match.get("headers", [])
-    ):
-        return False
-    path = match.get("path")
-    if path is None:
-        return True
-    # PathPrefix matches whole segments.
-    prefix = path["value"].rstrip("/")
-    return bool(request["path"] == prefix or request["path"].startswith(prefix + "/"))
-
-
-def _rank(match: dict[str, Any]) -> tuple[int, int, int]:
-    path = match.get("path")
-    return (2 if path else -1, len(path["value"]) if path else 0, len(match.get("headers", [])))
-
-
-def http_route_outcome(route: dict[str, Any], request: dict[str, Any]) -> Any:
-    """What Istio does with a request under an HTTPRoute: one route per match, ranked by
-    Gateway API's precedence (Istio's sortHTTPRoutes, stable), the first that matches."""
-    flat = [(rule, m) for rule in route["spec"]["rules"] for m in (rule.get("matches") or [None])]
-    flat.sort(key=lambda rm: (rm[1] is None, tuple(-x for x in _rank(rm[1] or {}))))
-    for rule, match in flat:
-        if match is None or _gateway_match(match, request):
-
-            def version(name: str) -> str:
-                return name.removeprefix("review-") if name != "review" else "*"
-
-            weights = sorted(
-                (version(b["name"]), b.get("weight", 1) if len(rule["backendRefs"]) > 1 else 100)
-                for b in rule["backendRefs"]
-            )
-            mirror = None
-            for f in rule.get("filters", []):
-                m = f["requestMirror"]
-                share = (
-                    m["percent"] if "percent" in m else 100 * m["fraction"]["numerator"] / m["fraction"]["denominator"]
-                )
-                mirror = (version(m["backendRef"]["name"]), float(share))
-            return weights, mirror, rule["timeouts"]["request"]
-    return None
-
-
+@pytest.mark.parametrize("channel", ["standard", "experimental"])
 @pytest.mark.parametrize("case", ROUTE_SETS)
-def test_every_request_is_routed_alike_by_the_virtual_service_and_the_http_route(case):
-    vs, route, _ = compile_both(ROUTE_SETS[case], timeout="7s")
+def test_every_request_is_routed_alike_by_the_virtual_service_and_the_http_route(case, channel):
+    vs, route, _ = compile_both(ROUTE_SETS[case], channel, timeout="7s")
     for request in REQUESTS:
-        assert http_route_outcome(route, request) == vs_outcome(vs, request), request
+        assert http_route_outcome(route, request, MESH_DEFAULT) == vs_outcome(vs, request), request
+
+
+@pytest.mark.parametrize("case", RETRY_SETS)
+def test_every_request_is_retried_alike_by_the_virtual_service_and_the_experimental_http_route(case):
+    routes, extra = RETRY_SETS[case]
+    vs, route, _ = compile_both(copy.deepcopy(routes), "experimental", timeout="7s", **copy.deepcopy(extra))
+    assert any("retry" in rule for rule in route["spec"]["rules"])
+    for request in REQUESTS:
+        assert http_route_outcome(route, request, MESH_DEFAULT) == vs_outcome(vs, request), request
+
+
+def test_the_retry_comparison_can_tell_two_retry_policies_apart():
+    routes, _ = RETRY_SETS["a route's retries with status codes beside one on the mesh's policy"]
+    vs, route, _ = compile_both(copy.deepcopy(routes), "experimental", timeout="7s")
+    jason = {"path": "/", "headers": {"end-user": "jason"}}
+    assert http_route_outcome(route, jason, MESH_DEFAULT) == vs_outcome(vs, jason)
+    for change in ({"attempts": 2}, {"codes": [503]}):
+        other = copy.deepcopy(route)
+        other["spec"]["rules"][0]["retry"].update(change)
+        assert http_route_outcome(other, jason, MESH_DEFAULT) != vs_outcome(vs, jason), change
+    other = copy.deepcopy(route)
+    del other["spec"]["rules"][0]["timeouts"]["backendRequest"]
+    assert http_route_outcome(other, jason, MESH_DEFAULT) != vs_outcome(vs, jason)
 
 
 def test_the_outcome_comparison_can_tell_two_routings_apart():
     vs, _, _ = compile_both(ROUTE_SETS["header A/B"])
     _, other, _ = compile_both(ROUTE_SETS["weighted canary"])
-    assert any(http_route_outcome(other, r) != vs_outcome(vs, r) for r in REQUESTS)
+    assert any(http_route_outcome(other, r, MESH_DEFAULT) != vs_outcome(vs, r) for r in REQUESTS)
 
 
 def test_versions_become_services_selecting_their_pods_and_routes_name_them_with_the_port():
