@@ -259,8 +259,9 @@ class IstioControlPlaneArgs(TypedDict, total=False):
     """`sidecar` or `ambient` (base, istiod with the ambient profile, cni and ztunnel;
     namespaces labelled for ambient; waypoints where L7 is needed). Default: sidecar."""
     gateway_api: GatewayApiArgs
-    """The Gateway API CRDs: installed or verified. Default: version v1.5.1, not
-    installed (the cluster is expected to have them with `gateway-api` or ambient)."""
+    """The Gateway API CRDs: installed or verified. Default: version v1.5.1, standard
+    channel, not installed (the cluster is expected to have them with `gateway-api`
+    or ambient)."""
     default_retries: RetryArgs
     """The mesh-wide retry policy (meshConfig `defaultHttpRetryPolicy`) of routes that
     carry none: every HTTPRoute on the standard channel, which has no retry field;

@@ -161,9 +161,12 @@ class RetryArgs(TypedDict, total=False):
     per_try_timeout: str
     """Timeout of each try, as a duration such as "2s". Default: "2s"."""
     retry_on: str
-    """Envoy retry conditions, Istio's own by default, which never retry a request the
-    service may have half done. Default:
-    "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"."""
+    """Envoy retry conditions, and status codes to retry on. Default:
+    "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
+    Istio's own, which never retries a request the service may have half done. On
+    an experimental-channel HTTPRoute Istio always retries on the first four, so
+    they must all be listed; besides them only `retriable-status-codes`,
+    `retriable-4xx` (code 409) and codes 400 to 599 can be said there."""
 
 
 class ExternalHostArgs(TypedDict):
