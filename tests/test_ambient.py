@@ -225,3 +225,49 @@ def test_the_ambient_charts_render_with_the_stacks_values():
     sidecar = one(render_release(control_plane_spec({}).releases[1]), "Deployment")
     (container,) = [c for c in sidecar["spec"]["template"]["spec"]["containers"] if c["name"] == "discovery"]
     assert "PILOT_ENABLE_AMBIENT" not in {e["name"] for e in container["env"]}
+
+
+AMBIENT_ISTIO = PROJECT_DIR / "examples" / "stacks" / "ambient-istio.yaml"
+
+
+@pytest.fixture(scope="module")
+def istio_example():
+    return run_stack("ambient-istio", stack_file=AMBIENT_ISTIO)
+
+
+def test_the_ambient_example_with_the_istio_api_checks_clean(istio_example):
+    findings = [
+        f for f in check(istio_example, declared=istio_example.declared_calls) if f.code not in ("MESH0002", "MESH0601")
+    ]
+    assert findings == []
+    assert authorization_findings(istio_example, istio_example.declared_calls) == []
+
+
+def test_with_the_istio_api_reviews_waypoint_reads_its_mesh_virtual_service_and_l4_services_get_none(istio_example):
+    assert manifests(istio_example, "HTTPRoute") == []
+    services = {s["metadata"]["name"]: s["metadata"]["labels"] for s in manifests(istio_example, "Service")}
+    assert services["review"]["istio.io/use-waypoint"] == "review-waypoint"
+    bound = {
+        vs["metadata"]["name"]: (vs["spec"]["hosts"], vs["spec"].get("gateways", ["mesh"]))
+        for vs in manifests(istio_example, "VirtualService")
+    }
+    assert bound == {
+        "review": (["review.shop.svc.cluster.local"], ["mesh"]),
+        "product": (["product.shop.svc.cluster.local", "shop.example.com"], ["istio-ingress/istio-ingress"]),
+    }
+    (review,) = [vs for vs in manifests(istio_example, "VirtualService") if vs["metadata"]["name"] == "review"]
+    assert [r["route"][0]["destination"]["subset"] for r in review["spec"]["http"]] == ["v2", "v1"]
+    subsets = {
+        dr["metadata"]["name"]: [s["name"] for s in dr["spec"]["subsets"]]
+        for dr in manifests(istio_example, "DestinationRule")
+    }
+    assert subsets["review"] == ["v1", "v2"]
+
+
+def test_with_the_istio_api_a_route_the_subsets_do_not_back_is_found(istio_example):
+    vs = next(r for r in istio_example.find("VirtualService") if r.inputs["metadata"]["name"] == "review")
+    broken = copy.deepcopy(vs.inputs)
+    broken["spec"]["http"][0]["route"][0]["destination"]["subset"] = "v9"
+    others = [r for r in istio_example.resources if r.urn != vs.urn]
+    findings = check(Inventory([*others, dataclasses.replace(vs, inputs=broken)]))
+    assert "IST0101" in {f.code for f in findings}

@@ -107,7 +107,7 @@ MESH_RULES: tuple[Rule, ...] = (
     Rule(
         "MESH0409",
         WARNING,
-        "retries that cannot all run within the route's timeout",
+        "retries that cannot all run within the route's timeout (a VirtualService route, an HTTPRoute rule)",
         "raise the timeout or lower attempts or per_try_timeout",
     ),
     Rule(
@@ -149,8 +149,8 @@ MESH_RULES: tuple[Rule, ...] = (
     Rule(
         "MESH0601",
         WARNING,
-        "the Gateway API CRDs were not found, so Gateway API kinds were not schema-checked",
-        "pass --gateway-api-crds or set $MESH_GATEWAY_API_CRDS",
+        "the Gateway API CRDs of the stack's channel were not found, so Gateway API kinds were not schema-checked",
+        "pass --gateway-api-crds, or set $MESH_GATEWAY_API_CRDS ($MESH_GATEWAY_API_EXPERIMENTAL_CRDS for experimental)",
     ),
     Rule(
         "MESH0602",
