@@ -103,7 +103,8 @@ def test_a_misspelt_top_level_key_with_a_plain_value_gets_a_did_you_mean(tmp_pat
         (["--kubernetes-version", "banana"], "--kubernetes-version 'banana'"),
         (["--crds", "README.md"], "--crds: README.md: not a readable YAML file"),
         (["--crds", "Pulumi.yaml"], "--crds: Pulumi.yaml: holds no CustomResourceDefinition"),
-        (["--crds", "/missing/crds.yaml"], "--crds: /missing/crds.yaml: no such file"),
+        (["--crds", "/missing/crds.yaml"], "--crds: /missing/crds.yaml: no such file or folder"),
+        (["--gateway-api-crds", "examples"], "--gateway-api-crds: examples: holds no CustomResourceDefinition"),
         (["--format", "xml"], "invalid choice: 'xml'"),
     ],
 )
@@ -126,7 +127,7 @@ def test_check_json_prints_one_document_with_the_config_problems(tmp_path):
 def test_check_json_reports_a_bad_flag_as_a_document_too():
     done = cli("check", "dev", "--format", "json", "--crds", "/missing/crds.yaml")
     assert done.returncode == 2
-    assert json.loads(done.stdout)["findings"][0]["message"] == "--crds: /missing/crds.yaml: no such file"
+    assert json.loads(done.stdout)["findings"][0]["message"] == "--crds: /missing/crds.yaml: no such file or folder"
 
 
 def test_render_replaces_the_stack_s_folder_and_leaves_no_stale_file(tmp_path):

@@ -274,3 +274,16 @@ def test_retries_that_outlast_an_http_routes_timeout_are_found(example):
     slow["spec"]["rules"][0]["retry"]["attempts"] = 5
     findings = risk_findings(Inventory([dataclasses.replace(review, inputs=slow)]))
     assert [(f.code, f.path) for f in findings if f.code == "MESH0409"] == [("MESH0409", "spec.rules[0].retry")]
+
+
+def test_check_reads_the_stacks_channel_unless_told_which_crds_to_use(experimental_crds, monkeypatch, capsys):
+    from mesh.cli import main
+
+    monkeypatch.setenv("MESH_GATEWAY_API_EXPERIMENTAL_CRDS", os.fspath(experimental_crds))
+    assert main(["check", "--stack-file", os.fspath(EXAMPLE)]) == 0
+    assert "MESH0601" not in capsys.readouterr().out
+    if DEFAULT_GATEWAY_API_CRDS.exists():
+        flags = ["--gateway-api-crds", os.fspath(DEFAULT_GATEWAY_API_CRDS)]
+        assert main(["check", "--stack-file", os.fspath(EXAMPLE), *flags]) == 1
+        assert "'retry' was unexpected" in capsys.readouterr().out
+    assert main(["check", "--stack-file", os.fspath(EXAMPLE), "--gateway-api-crds", os.fspath(experimental_crds)]) == 0
