@@ -103,6 +103,11 @@ def test_the_channel_is_refused_where_nothing_reads_it():
     assert "experimental" in dict(found)["service-mesh:istio.gateway_api.channel"]
 
 
+def test_a_services_channel_is_refused_without_the_gateway_api():
+    with pytest.raises(ValueError, match=r"args\.gateway_api_channel: only with `traffic_api: gateway-api`"):
+        mesh_service_spec("review", service_args(gateway_api_channel="experimental"))
+
+
 def test_istiod_is_not_switched_to_alpha_gateway_apis_for_the_retry_field():
     spec = control_plane_spec({"traffic_api": "gateway-api", "gateway_api": {"channel": "experimental"}})
     istiod = next(r for r in spec.releases if r.key == "istiod")

@@ -54,7 +54,11 @@ def is_grpc(args: Mapping[str, Any]) -> bool:
 
 
 def gateway_api_problems(args: Mapping[str, Any], path: str, name: str) -> list[Problem]:
-    """What the service ``name`` asks for that its Gateway API channel cannot say, at its key."""
+    """What the service ``name`` asks for that its Gateway API channel cannot say, at its key
+    (nothing without `traffic_api: gateway-api`, where a channel is refused)."""
+    if args.get("traffic_api") != "gateway-api":
+        where = join(path, "gateway_api_channel")
+        return [Problem(where, "only with `traffic_api: gateway-api`")] if "gateway_api_channel" in args else []
     problems: list[Problem] = []
     grpc = is_grpc(args)
     kind = "GRPCRoute" if grpc else "HTTPRoute"

@@ -93,8 +93,7 @@ def mesh_service_problems(args: Mapping[str, Any], path: str, name: str | None =
     if "autoscaling" in args:
         problems += _autoscaling(args, join(path, "autoscaling"))
     problems += _cluster_facts(args, path)
-    if args.get("traffic_api") == "gateway-api":
-        problems += gateway_api_problems(args, path, args.get("service_name", name or "service"))
+    problems += gateway_api_problems(args, path, args.get("service_name", name or "service"))
     if args.get("data_plane") == "ambient":
         problems += ambient_problems(args, path)
     return problems
