@@ -292,3 +292,23 @@ def test_check_reads_the_stacks_channel_unless_told_which_crds_to_use(experiment
         assert main(["check", "--stack-file", os.fspath(EXAMPLE), *flags]) == 1
         assert "'retry' was unexpected" in capsys.readouterr().out
     assert main(["check", "--stack-file", os.fspath(EXAMPLE), "--gateway-api-crds", os.fspath(experimental_crds)]) == 0
+
+
+def test_a_disabled_retry_policy_carries_neither_per_try_timeout_nor_conditions_which_istio_refuses():
+    args = service_args(versions=VERSIONS, retries={"attempts": 0, "per_try_timeout": "1s"})
+    (vs,) = [m for m in mesh_service_spec("review", args).istio if m["kind"] == "VirtualService"]
+    assert vs["spec"]["http"][0]["retries"] == {"attempts": 0}
+    spec = control_plane_spec({"traffic_api": "gateway-api", "default_retries": {"attempts": 0}})
+    istiod = next(r for r in spec.releases if r.key == "istiod")
+    assert istiod.values["meshConfig"]["defaultHttpRetryPolicy"] == {"attempts": 0}
+
+
+@pytest.mark.parametrize("channel", [None, "experimental"])
+def test_retry_conditions_istio_does_not_accept_are_refused_once_at_their_key(channel):
+    values = stack(channel)
+    if channel is None:
+        values["istio"] = {"gateway": values["istio"]["gateway"]}  # the istio traffic API
+    values["services"][1]["routes"][0]["retries"]["retry_on"] = f"{ALWAYS},5O3,599,internal-error"
+    (problem,) = problems(values)
+    assert problem[0] == f"{P}[1].routes[0].retries.retry_on"
+    assert "'5O3', '599', 'internal-error': not a retry condition Istio accepts" in problem[1]

@@ -85,6 +85,8 @@ def retry_on_problems(retry_on: str, path: str) -> list[Problem]:
     for condition in conditions:
         if condition in ALWAYS_RETRIED or condition in NAMED_CODES or condition == "retriable-status-codes":
             continue
+        if grammar.retry_on(condition) is not None:
+            continue  # not Istio's at all: reported once, by the retry conditions' own check
         if condition.isdigit():
             if not CODES[0] <= int(condition) <= CODES[1]:
                 problems.append(

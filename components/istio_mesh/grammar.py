@@ -152,6 +152,33 @@ def gateway_duration(value: str) -> str | None:
     )
 
 
+RETRY_CONDITIONS = (
+    *("5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "retriable-4xx"),
+    *("refused-stream", "retriable-status-codes", "retriable-headers", "envoy-ratelimited"),
+    *("http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal", "resource-exhausted"),
+    "unavailable",
+)
+"""The retry conditions Istio's validation accepts (Envoy's `x-envoy-retry-on` and `-grpc-on`)."""
+STATUS_CODES = frozenset(
+    {
+        *(*range(100, 104), *range(200, 209), 226, *range(300, 306), 307, 308),
+        *(*range(400, 419), *range(421, 427), 428, 429, 431, 451, *range(500, 509), 510, 511),
+    }
+)
+"""The status codes Go's ``http.StatusText`` names: those Istio reads as codes in ``retryOn``."""
+
+
+def retry_on(value: str) -> str | None:
+    """Retry conditions as Istio accepts them: its conditions and status codes, separated by ','."""
+    wrong = [c for c in value.split(",") if c not in RETRY_CONDITIONS and not (c.isdigit() and int(c) in STATUS_CODES)]
+    if not wrong:
+        return None
+    return (
+        f"{', '.join(map(repr, wrong))}: not a retry condition Istio accepts; allowed: {', '.join(RETRY_CONDITIONS)}, "
+        "or an HTTP status code, separated by ','"
+    )
+
+
 def duration_seconds(value: str) -> float:
     """Seconds of a duration that ``DURATION`` matches."""
     units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -210,6 +237,8 @@ LIMITS: dict[str, str] = {
     "defaults included",
     "durations": "`<number><ms|s|m|h>` repeated (`1m30s`), at least 1ms; HTTPRoute timeouts and per-try "
     "timeouts (`traffic_api: gateway-api`): at most four whole numbers of at most 5 digits (`1m30s`, not `1.5s`)",
+    "`retry_on`": "Istio's retry conditions (`connect-failure`, `5xx`, `gateway-error`, `retriable-4xx`, … as "
+    "Envoy names them) and HTTP status codes, separated by `,`",
     "`retry_on` with `traffic_api: gateway-api`": "on the experimental channel: `connect-failure`, "
     "`refused-stream`, `unavailable` and `cancelled` (all four: Istio always retries on them), "
     "`retriable-status-codes`, `retriable-4xx` (code 409) and status codes 400 to 599 (`retry.codes`); a per-try "

@@ -7,7 +7,8 @@ from istio_mesh import defaults as d
 
 
 def retry_policy(*layers: Mapping[str, Any]) -> dict[str, Any]:
-    """RetryArgs layered over the defaults (later layers win), in Istio's camelCase."""
+    """RetryArgs layered over the defaults (later layers win), in Istio's camelCase; with no
+    attempts, the attempts alone."""
     retries: dict[str, Any] = {
         "attempts": d.RETRY.attempts,
         "per_try_timeout": d.RETRY.per_try_timeout,
@@ -15,6 +16,9 @@ def retry_policy(*layers: Mapping[str, Any]) -> dict[str, Any]:
     }
     for layer in layers:
         retries |= layer
+    if retries["attempts"] == 0:
+        # Istio refuses a disabled policy that still sets a per-try timeout or conditions.
+        return {"attempts": 0}
     return {
         "attempts": retries["attempts"],
         "perTryTimeout": retries["per_try_timeout"],

@@ -67,7 +67,7 @@ def mesh_service_problems(args: Mapping[str, Any], path: str, name: str | None =
         problems += _proxy(args["proxy"], join(path, "proxy"))
     problems += _routes(args, path)
     if "retries" in args:
-        problems += _retries(args["retries"], join(path, "retries"))
+        problems += retries_problems(args["retries"], join(path, "retries"))
     problems += durations(args, ["timeout"], path)
     if "traffic_policy" in args:
         problems += _traffic_policy(args["traffic_policy"], join(path, "traffic_policy"))
@@ -269,17 +269,11 @@ def _traffic_policy(tp: Mapping[str, Any], path: str) -> list[Problem]:
 
 def retries_problems(retries: Mapping[str, Any], path: str) -> list[Problem]:
     """Problems of RetryArgs (shape already checked)."""
-    return _retries(retries, path)
-
-
-def _retries(retries: Mapping[str, Any], path: str) -> list[Problem]:
     problems = durations(retries, ["per_try_timeout"], path)
     if "attempts" in retries:
         problems += in_range(retries["attempts"], 0, 10, join(path, "attempts"))
     if "retry_on" in retries:
-        conditions = retries["retry_on"].split(",")
-        if not retries["retry_on"] or any(not c or not c.isprintable() or c != c.strip() for c in conditions):
-            problems.append(Problem(join(path, "retry_on"), "allowed: Envoy retry conditions separated by ','"))
+        problems += rule(grammar.retry_on, retries["retry_on"], join(path, "retry_on"))
     return problems
 
 
@@ -326,7 +320,7 @@ def _route(route: Mapping[str, Any], path: str, versions: set[str]) -> list[Prob
             where = join(join(dpath, len(dests) - 1), "weight") if dests else dpath
             problems.append(Problem(where, f"weights add up to {total}; allowed: a total of 100"))
     if "retries" in route:
-        problems += _retries(route["retries"], join(path, "retries"))
+        problems += retries_problems(route["retries"], join(path, "retries"))
     problems += durations(route, ["timeout"], path)
     if "fault" in route:
         problems += _fault(route["fault"], join(path, "fault"))
