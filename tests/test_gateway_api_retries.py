@@ -20,7 +20,7 @@ from istio_mesh.service_spec import mesh_service_spec
 from mesh.analysis import check
 from mesh.analysis.model import Inventory
 from mesh.analysis.risks import risk_findings
-from mesh.analysis.schemas import DEFAULT_GATEWAY_API_CRDS, default_experimental_crds
+from mesh.analysis.schemas import DEFAULT_GATEWAY_API_CRDS, default_experimental_crds, load_istio_schemas
 from mesh.config import ConfigError, load
 from mesh.environment import plan_environment
 from mesh.offline import PROJECT_DIR, run_stack
@@ -227,6 +227,9 @@ def test_the_experimental_http_routes_pass_the_experimental_crds_schemas_and_cel
     inventory = Inventory.of_manifests([route])
     errors = [f for f in check(inventory, gateway_api_crds=experimental_crds) if f.code in ("MESH0001", "MESH0601")]
     assert errors == []
+    schemas = load_istio_schemas(experimental_crds)
+    assert ("gateway.networking.k8s.io/v1", "HTTPRoute") in schemas.kinds()
+    assert schemas.cel_skipped == []  # every CEL rule of the folder is evaluated
     if DEFAULT_GATEWAY_API_CRDS.exists():
         standard = [f for f in check(inventory, gateway_api_crds=DEFAULT_GATEWAY_API_CRDS) if f.code == "MESH0001"]
         assert ["'retry' was unexpected" in f.message for f in standard] == [True, True]
