@@ -107,7 +107,9 @@ class GatewayApiArgs(TypedDict, total=False):
     cluster already has. `experimental` lets HTTPRoutes carry per-route retries
     (`retry`), which the standard channel lacks; it is read with `traffic_api:
     gateway-api` or `install_crds`. Default: standard, the stable API that
-    platform teams install, so that no experimental field is relied on unasked."""
+    platform teams install, so that no experimental field is relied on unasked.
+    Moving a cluster from standard to experimental: the Gateway API's own
+    `safe-upgrades` admission policy refuses it until it is deleted."""
     install_crds: bool
     """Install the CRDs of `version` and `channel` before istiod (which watches
     them) and before any route. Default: false, as CRDs are cluster-wide and often
