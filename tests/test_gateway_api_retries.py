@@ -39,7 +39,7 @@ def _experimental_crds() -> tuple[Path | None, str]:
     go = shutil.which("go")
     if go is None:
         return None, f"experimental Gateway API CRDs not found at {folder}, and no `go` to download them"
-    module = f"sigs.k8s.io/gateway-api@{defaults.GATEWAY_API_VERSION}"
+    module = f"sigs.k8s.io/gateway-api@{defaults.GATEWAY_API.version}"
     try:
         out = subprocess.run([go, "mod", "download", "-json", module], capture_output=True, timeout=300, check=True)
         folder = Path(json.loads(out.stdout)["Dir"]) / "config" / "crd" / "experimental"
@@ -79,7 +79,7 @@ def experimental_route(**extra: Any) -> dict[str, Any]:
 
 
 def test_the_channel_defaults_to_standard_and_installs_that_channels_crds_of_the_pinned_release():
-    assert defaults.GATEWAY_API_CHANNEL == "standard"
+    assert defaults.GATEWAY_API.channel == "standard"
     standard = control_plane_spec({"traffic_api": "gateway-api", "gateway_api": {"install_crds": True}})
     assert standard.gateway_api_channel == "standard"
     assert standard.crd_files[0].file.endswith("/download/v1.5.1/standard-install.yaml")
@@ -132,7 +132,7 @@ def test_retries_compile_to_the_rules_retry_and_backend_request_timeout_and_only
     assert "backendRequest" not in off["timeouts"]
     everywhere = experimental_route(retries={"attempts": 4})
     assert everywhere["spec"]["rules"][0]["retry"] == {"attempts": 4}
-    assert everywhere["spec"]["rules"][0]["timeouts"]["backendRequest"] == defaults.RETRY_PER_TRY_TIMEOUT
+    assert everywhere["spec"]["rules"][0]["timeouts"]["backendRequest"] == defaults.RETRY.per_try_timeout
 
 
 def test_every_retry_feature_the_experimental_channel_cannot_say_is_refused_at_its_key_path_all_at_once():
