@@ -25,6 +25,7 @@ from istio_mesh.checks import (
     rule,
 )
 from istio_mesh.gateway_api_spec import gateway_api_problems
+from istio_mesh.retries import retries_problems
 from istio_mesh.revision_validation import domain, label_value
 from istio_mesh.shape import Problem, did_you_mean, join, shaped
 
@@ -264,16 +265,6 @@ def _traffic_policy(tp: Mapping[str, Any], path: str) -> list[Problem]:
         problems += in_range(outlier["max_ejection_percent"], 0, 100, join(opath, "max_ejection_percent"))
     if "consecutive_5xx_errors" in outlier:
         problems += in_range(outlier["consecutive_5xx_errors"], 1, 2**31 - 1, join(opath, "consecutive_5xx_errors"))
-    return problems
-
-
-def retries_problems(retries: Mapping[str, Any], path: str) -> list[Problem]:
-    """Problems of RetryArgs (shape already checked)."""
-    problems = durations(retries, ["per_try_timeout"], path)
-    if "attempts" in retries:
-        problems += in_range(retries["attempts"], 0, 10, join(path, "attempts"))
-    if "retry_on" in retries:
-        problems += rule(grammar.retry_on, retries["retry_on"], join(path, "retry_on"))
     return problems
 
 

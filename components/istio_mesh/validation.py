@@ -23,13 +23,14 @@ from istio_mesh.checks import (
     resources,
     rule,
 )
+from istio_mesh.retries import retries_problems
 from istio_mesh.revision_validation import (
     cluster_facts_problems,
     declared_revisions,
     revision_problems,
     revision_ref_problems,
 )
-from istio_mesh.service_validation import http_method, mesh_service_problems, port_name, retries_problems, volume_name
+from istio_mesh.service_validation import http_method, mesh_service_problems, port_name, volume_name
 from istio_mesh.shape import ArgsError, Problem, check_shape, did_you_mean, join, plain, raise_if, shaped
 
 __all__ = [
