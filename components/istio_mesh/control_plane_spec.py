@@ -2,9 +2,10 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from istio_mesh import defaults as d
+from istio_mesh.args import GatewayArgs, IstioControlPlaneArgs
 from istio_mesh.gateway_spec import (
     GatewayIdentity,
     Manifest,
@@ -142,22 +143,66 @@ def _chart(repository: str, chart: str) -> tuple[str, str | None]:
     return chart, repository
 
 
-def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPlaneSpec:
+@dataclass(frozen=True)
+class _Install:
+    """What every release of one control plane shares."""
+
+    repository: str
+    version: str
+    namespace: str
+    protect: bool
+    timeout: int
+
+    def release(
+        self, key: str, name: str, chart: str, values: dict[str, Any], after: tuple[str, ...], **over: Any
+    ) -> ReleaseSpec:
+        """A release of ``chart`` (never retained on delete: a destroy must uninstall
+        base, or its fail-closed validating webhook stays and the next install finds
+        the name taken)."""
+        chart_ref, repo = _chart(self.repository, chart)
+        fields: dict[str, Any] = {"version": self.version, "namespace": self.namespace} | over
+        return ReleaseSpec(
+            key, name, chart_ref, repo, fields["version"], fields["namespace"], values, after, self.protect,
+            False, self.timeout,
+        )  # fmt: skip
+
+
+def control_plane_spec(args: IstioControlPlaneArgs, path: str = "args") -> ControlPlaneSpec:
     """The control plane for validated or raw args; raises ArgsError listing every problem."""
     raise_if(control_plane_problems(args, path), "IstioControlPlane arguments")
-    args = plain(args)
-    version = args.get("version", d.CONTROL_PLANE.version)
-    repository = args.get("repository", d.CONTROL_PLANE.repository)
-    namespace = args.get("namespace", d.CONTROL_PLANE.namespace)
-    protect = args.get("protect", d.CONTROL_PLANE.protect)
-    timeout = args.get("timeout_seconds", d.CONTROL_PLANE.timeout_seconds)
-    trust_domain = args.get("trust_domain", d.CONTROL_PLANE.trust_domain)
-    cluster_domain = args.get("cluster_domain", d.CONTROL_PLANE.cluster_domain)
+    # Past validation the arguments are what their type says (Enum members as values).
+    args = cast(IstioControlPlaneArgs, plain(args))
+    install = _Install(
+        args.get("repository", d.CONTROL_PLANE.repository),
+        args.get("version", d.CONTROL_PLANE.version),
+        args.get("namespace", d.CONTROL_PLANE.namespace),
+        args.get("protect", d.CONTROL_PLANE.protect),
+        args.get("timeout_seconds", d.CONTROL_PLANE.timeout_seconds),
+    )
+    namespace = install.namespace
     tags: dict[str, str] = dict(args.get("tags", {}))
     # Canary: one istiod per declared revision; in place: one istiod, `revision`.
-    canary = "revisions" in args
+    revisions = (
+        {r["name"]: r.get("version", install.version) for r in args["revisions"]}
+        if "revisions" in args
+        else {args.get("revision", d.CONTROL_PLANE.revision): install.version}
+    )
+    # The default revision validates Istio resources (base's default validator).
+    default_revision = next(iter(revisions))
+    base_values = deep_merge(
+        {
+            **_FAIL_CLOSED,
+            "global": {"istioNamespace": namespace},
+            **({"defaultRevision": default_revision} if default_revision else {}),
+        },
+        args.get("base_values", {}),
+    )
+    releases = [install.release("base", "istio-base", "base", base_values, ())]
+    istiod = _istiod_releases(args, install, revisions, tags)
+    releases += istiod
     ambient = args.get("data_plane", d.CONTROL_PLANE.data_plane) == "ambient"
-    traffic_api = args.get("traffic_api", d.CONTROL_PLANE.traffic_api)
+    if ambient:
+        releases += _ambient_releases(args, install, after=istiod[-1].key)
     gateway_api = args.get("gateway_api", {})
     gateway_api_version = gateway_api.get("version", d.GATEWAY_API.version)
     gateway_api_channel = gateway_api.get("channel", d.GATEWAY_API.channel)
@@ -166,24 +211,47 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
         release_asset = d.GATEWAY_API_CRDS_URL.format(version=gateway_api_version, channel=gateway_api_channel)
         url = gateway_api.get("crds_file", release_asset)
         crd_files = (CrdFileSpec("gateway-api-crds", url, gateway_api_version),)
-    revisions = (
-        {r["name"]: r.get("version", version) for r in args["revisions"]}
-        if canary
-        else {args.get("revision", d.CONTROL_PLANE.revision): version}
+    spec = ControlPlaneSpec(
+        version=install.version,
+        revision=args.get("revision", d.CONTROL_PLANE.revision),
+        namespace=namespace,
+        injection_labels=injection_labels(
+            args.get("revision", d.CONTROL_PLANE.revision), args.get("data_plane", d.CONTROL_PLANE.data_plane)
+        ),
+        namespaces=[namespace_manifest(namespace)],
+        releases=releases,
+        resources=_mesh_resources(args, namespace),
+        protect=install.protect,
+        revisions=revisions,
+        tags=tags,
+        istiod_keys=tuple(r.key for r in istiod),
+        trust_domain=args.get("trust_domain", d.CONTROL_PLANE.trust_domain),
+        cluster_domain=args.get("cluster_domain", d.CONTROL_PLANE.cluster_domain),
+        traffic_api=args.get("traffic_api", d.CONTROL_PLANE.traffic_api),
+        data_plane=args.get("data_plane", d.CONTROL_PLANE.data_plane),
+        crd_files=crd_files,
+        gateway_api_version=gateway_api_version,
+        gateway_api_channel=gateway_api_channel,
     )
-    # The default revision validates Istio resources (base's default validator).
-    default_revision = next(iter(revisions))
+    if "gateway" not in args:
+        return spec
+    # Gateways after the data plane: base → istiod → (cni → ztunnel) → gateways.
+    data_plane_keys = ("ztunnel",) if ambient else spec.istiod_keys
+    return _with_gateway(spec, args["gateway"], install, data_plane_keys)
+
+
+_FAIL_CLOSED = {"base": {"validationFailurePolicy": "Fail"}}
+"""Webhooks that fail closed never let a resource through unvalidated; and with the
+same policy in both charts Helm and the cluster do not drift."""
+
+
+def _istiod_releases(
+    args: IstioControlPlaneArgs, install: _Install, revisions: dict[str, str], tags: dict[str, str]
+) -> list[ReleaseSpec]:
+    """One istiod per revision, each after the one before it."""
     istiod = args.get("istiod", {})
     replicas = istiod.get("replicas", d.ISTIOD.replicas)
     resources = {**d.ISTIOD_RESOURCES.as_dict(), **istiod.get("resources", {})}
-    # Webhooks that fail closed never let a resource through unvalidated; and
-    # with the same policy in both charts Helm and the cluster do not drift.
-    fail_closed = {"base": {"validationFailurePolicy": "Fail"}}
-    global_values = {"global": {"istioNamespace": namespace}}
-    base_values = deep_merge(
-        {**fail_closed, **global_values, **({"defaultRevision": default_revision} if default_revision else {})},
-        args.get("base_values", {}),
-    )
     pilot: dict[str, Any] = {
         "replicaCount": replicas,
         "autoscaleEnabled": "autoscale_max" in istiod,
@@ -195,25 +263,19 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
     if cidrs:
         # RequestAuthentications name JWKS URIs that istiod fetches: never internal ones.
         pilot["env"] = {"BLOCKED_CIDRS_IN_JWKS_URIS": ",".join(cidrs)}
-    chart_base, repo = _chart(repository, "base")
-    chart_istiod, _ = _chart(repository, "istiod")
-    releases = [
-        # Never retained on delete: a destroy must uninstall base, or its
-        # fail-closed validating webhook stays and the next install finds the name taken.
-        ReleaseSpec(
-            "base", "istio-base", chart_base, repo, version, namespace, base_values, (), protect, False, timeout
-        )
-    ]
+    trust_domain = args.get("trust_domain", d.CONTROL_PLANE.trust_domain)
+    cluster_domain = args.get("cluster_domain", d.CONTROL_PLANE.cluster_domain)
+    ambient = args.get("data_plane", d.CONTROL_PLANE.data_plane) == "ambient"
+    releases: list[ReleaseSpec] = []
     after = "base"
-    istiod_keys: list[str] = []
     for rev, rev_version in revisions.items():
-        key = f"istiod-{rev}" if canary else "istiod"
+        key = f"istiod-{rev}" if "revisions" in args else "istiod"
         values = merge_providers(
             {
-                **fail_closed,
+                **_FAIL_CLOSED,
                 # Explicit, so that several istiod pods are never drained at once.
                 "global": {
-                    **global_values["global"],
+                    "istioNamespace": install.namespace,
                     "defaultPodDisruptionBudget": {"enabled": True},
                     "proxy": {"clusterDomain": cluster_domain},
                 },
@@ -227,67 +289,28 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
             },
             args.get("istiod_values", {}),
         )
-        releases.append(
-            ReleaseSpec(
-                key,
-                key,
-                chart_istiod,
-                repo,
-                rev_version,
-                namespace,
-                values,
-                # In list order: a tag leaves the older revision before the newer takes it,
-                # as Helm refuses a webhook another release owns.
-                (after,),
-                protect,
-                False,
-                timeout,
-            )
-        )
-        istiod_keys.append(key)
+        # In list order: a tag leaves the older revision before the newer takes it,
+        # as Helm refuses a webhook another release owns.
+        releases.append(install.release(key, key, "istiod", values, (after,), version=rev_version))
         after = key
-    if ambient:
-        # The node agents, after istiod (their certificates and config come from it),
-        # the CNI first so that no pod starts unsecured: base → istiod → cni → ztunnel.
-        chart_cni, _ = _chart(repository, "cni")
-        chart_ztunnel, _ = _chart(repository, "ztunnel")
-        # The cni chart installs into its release's namespace; ztunnel reaches istiod by `istioNamespace`.
-        profile = {"profile": "ambient"}
-        releases.append(
-            ReleaseSpec(
-                "cni",
-                d.CNI_RELEASE,
-                chart_cni,
-                repo,
-                version,
-                namespace,
-                deep_merge(profile, args.get("cni_values", {})),
-                (after,),
-                protect,
-                False,
-                timeout,
-            )
-        )
-        releases.append(
-            ReleaseSpec(
-                "ztunnel",
-                d.ZTUNNEL_RELEASE,
-                chart_ztunnel,
-                repo,
-                version,
-                namespace,
-                deep_merge(
-                    {"profile": "ambient", "istioNamespace": namespace},
-                    args.get("ztunnel_values", {}),
-                ),
-                ("cni",),
-                protect,
-                False,
-                timeout,
-            )
-        )
-    data_plane_keys = ("ztunnel",) if ambient else tuple(istiod_keys)
-    namespaces = [namespace_manifest(namespace)]
+    return releases
+
+
+def _ambient_releases(args: IstioControlPlaneArgs, install: _Install, after: str) -> list[ReleaseSpec]:
+    """The node agents, after istiod (their certificates and config come from it), the
+    CNI first so that no pod starts unsecured: base → istiod → cni → ztunnel. The cni
+    chart installs into its release's namespace; ztunnel reaches istiod by ``istioNamespace``."""
+    profile = {"profile": "ambient"}
+    cni_values = deep_merge(profile, args.get("cni_values", {}))
+    ztunnel_values = deep_merge({**profile, "istioNamespace": install.namespace}, args.get("ztunnel_values", {}))
+    return [
+        install.release("cni", d.CNI_RELEASE, "cni", cni_values, (after,)),
+        install.release("ztunnel", d.ZTUNNEL_RELEASE, "ztunnel", ztunnel_values, ("cni",)),
+    ]
+
+
+def _mesh_resources(args: IstioControlPlaneArgs, namespace: str) -> list[Manifest]:
+    """The mesh-wide mTLS mode and telemetry, in the root namespace."""
     telemetry: dict[str, Any] = {}
     if args.get("access_log", d.CONTROL_PLANE.access_log):
         telemetry["accessLogging"] = [{"providers": [{"name": "envoy"}]}]
@@ -300,7 +323,7 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
                 ),
             }
         ]
-    resources_out = [
+    return [
         manifest(
             "security.istio.io/v1",
             "PeerAuthentication",
@@ -310,76 +333,44 @@ def control_plane_spec(args: Mapping[str, Any], path: str = "args") -> ControlPl
         ),
         manifest("telemetry.istio.io/v1", "Telemetry", "mesh-default", namespace, telemetry),
     ]
-    spec = ControlPlaneSpec(
-        version=version,
-        revision=args.get("revision", d.CONTROL_PLANE.revision),
-        namespace=namespace,
-        injection_labels=injection_labels(
-            args.get("revision", d.CONTROL_PLANE.revision), args.get("data_plane", d.CONTROL_PLANE.data_plane)
-        ),
-        namespaces=namespaces,
-        releases=releases,
-        resources=resources_out,
-        protect=protect,
-        revisions=revisions,
-        tags=tags,
-        istiod_keys=tuple(istiod_keys),
-        trust_domain=trust_domain,
-        cluster_domain=cluster_domain,
-        traffic_api=traffic_api,
-        data_plane=args.get("data_plane", d.CONTROL_PLANE.data_plane),
-        crd_files=crd_files,
-        gateway_api_version=gateway_api_version,
-        gateway_api_channel=gateway_api_channel,
-    )
-    if "gateway" not in args:
-        return spec
-    gateway = args["gateway"]
+
+
+def _with_gateway(
+    spec: ControlPlaneSpec, gateway: GatewayArgs, install: _Install, after: tuple[str, ...]
+) -> ControlPlaneSpec:
+    """``spec`` with the ingress gateway: its namespace, release and Gateway object."""
     gw_namespace = gateway.get("namespace", d.GATEWAY.namespace)
-    # The chart labels its pods for injection (gateway template); the namespace needs no label.
-    namespaces.append(namespace_manifest(gw_namespace))
-    chart_gateway, _ = _chart(repository, "gateway")
     gw_revision = gateway.get("revision", spec.revision)
+    replicas = gateway.get("replicas", d.GATEWAY.replicas)
     gateway_values = deep_merge(
         {
             **({"revision": gw_revision} if gw_revision else {}),
-            "replicaCount": gateway.get("replicas", d.GATEWAY.replicas),
+            "replicaCount": replicas,
             # A fixed replica count; the chart's default autoscaler would ignore it.
             "autoscaling": {"enabled": False},
             "service": {"type": gateway.get("service_type", d.GATEWAY.service_type)},
-            **({"podDisruptionBudget": {"minAvailable": 1}} if gateway.get("replicas", d.GATEWAY.replicas) > 1 else {}),
+            **({"podDisruptionBudget": {"minAvailable": 1}} if replicas > 1 else {}),
             # Merged over the chart's own pod annotations (Prometheus): moving the
             # gateway's tag or upgrading its revision rolls its pods.
             "podAnnotations": {d.INJECTED_BY_ANNOTATION: spec.injected_by(gw_revision)},
         },
         gateway.get("values", {}),
     )
-    releases.append(
-        ReleaseSpec(
-            "gateway",
-            d.GATEWAY_RELEASE,
-            chart_gateway,
-            repo,
-            version,
-            gw_namespace,
-            gateway_values,
-            # Gateways after the data plane: base → istiod → (cni → ztunnel) → gateways.
-            data_plane_keys,
-            protect,
-            False,
-            timeout,
-        )
-    )
+    release = install.release("gateway", d.GATEWAY_RELEASE, "gateway", gateway_values, after, namespace=gw_namespace)
     identity = gateway_identity(d.GATEWAY_RELEASE, gateway_values)
-    if traffic_api == "gateway-api":
+    if spec.traffic_api == "gateway-api":
         # Manual deployment: the Gateway names the chart's Service, so Istio programs
         # those pods instead of deploying its own.
-        address = f"{identity.name}.{gw_namespace}.svc.{cluster_domain}"
-        resources_out += kubernetes_gateway(gateway, gw_namespace, d.GATEWAY_RELEASE, address)
+        address = f"{identity.name}.{gw_namespace}.svc.{spec.cluster_domain}"
+        gateway_objects = kubernetes_gateway(gateway, gw_namespace, d.GATEWAY_RELEASE, address)
     else:
-        resources_out.append(istio_gateway(gateway, gw_namespace, identity.selector))
+        gateway_objects = [istio_gateway(gateway, gw_namespace, identity.selector)]
+    # The chart labels its pods for injection (gateway template); the namespace needs no label.
     return replace(
         spec,
+        namespaces=[*spec.namespaces, namespace_manifest(gw_namespace)],
+        releases=[*spec.releases, release],
+        resources=[*spec.resources, *gateway_objects],
         gateway_ref=f"{gw_namespace}/{d.GATEWAY_RELEASE}",
         gateway_namespace=gw_namespace,
         gateway_service_account=identity.service_account,

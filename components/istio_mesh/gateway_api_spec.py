@@ -23,11 +23,12 @@ length and header count, not position: Istio sorts them so, keeping position onl
 among equals).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from istio_mesh import defaults as d
 from istio_mesh import gateway_api_retries, grammar
+from istio_mesh.args import MatchArgs, MeshServiceArgs, MirrorArgs, RouteArgs, StringMatchArgs, TrafficPolicyArgs
 from istio_mesh.checks import rule
 from istio_mesh.shape import Problem, join
 
@@ -170,8 +171,8 @@ def _order_problems(routes: list[Mapping[str, Any]], path: str) -> list[Problem]
     return problems
 
 
-def _header_matches(match: Mapping[str, Any]) -> list[dict[str, str]]:
-    headers: dict[str, dict[str, str]] = dict(match.get("headers", {}))
+def _header_matches(match: MatchArgs) -> list[dict[str, str]]:
+    headers: dict[str, StringMatchArgs] = dict(match.get("headers", {}))
     if "cookie_regex" in match:
         headers["cookie"] = {"regex": match["cookie_regex"]}
     out = []
@@ -186,7 +187,7 @@ def _header_matches(match: Mapping[str, Any]) -> list[dict[str, str]]:
     return out
 
 
-def _match(match: Mapping[str, Any], grpc: bool) -> dict[str, Any]:
+def _match(match: MatchArgs, grpc: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     headers = _header_matches(match)
     if headers:
@@ -203,7 +204,7 @@ def _backend(name: str, port: int, weight: int | None = None) -> dict[str, Any]:
     return ref
 
 
-def _mirror(svc: str, port: int, mirror: Mapping[str, Any]) -> dict[str, Any]:
+def _mirror(svc: str, port: int, mirror: MirrorArgs) -> dict[str, Any]:
     percent = float(mirror.get("percent", d.MIRROR.percent))
     share: dict[str, Any] = (
         {"percent": int(percent)}
@@ -214,7 +215,7 @@ def _mirror(svc: str, port: int, mirror: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": "RequestMirror", "requestMirror": {"backendRef": backend, **share}}
 
 
-def _rule(index: int, route: Mapping[str, Any], svc: str, port: int, args: Mapping[str, Any]) -> dict[str, Any]:
+def _rule(index: int, route: RouteArgs, svc: str, port: int, args: MeshServiceArgs) -> dict[str, Any]:
     grpc = is_grpc(args)
     out: dict[str, Any] = {"name": route.get("name", f"route-{index}")}
     if route.get("match"):
@@ -239,7 +240,7 @@ def _rule(index: int, route: Mapping[str, Any], svc: str, port: int, args: Mappi
     return out
 
 
-def routes(svc: str, namespace: str, labels: Mapping[str, str], args: Mapping[str, Any]) -> list[Manifest]:
+def routes(svc: str, namespace: str, labels: Mapping[str, str], args: MeshServiceArgs) -> list[Manifest]:
     """The service's HTTPRoute (or GRPCRoute) for mesh traffic and, when exposed, its
     ingress twin; none for a TCP first port (ztunnel or the sidecar carry it as is)."""
     first = args["ports"][0]
@@ -247,7 +248,8 @@ def routes(svc: str, namespace: str, labels: Mapping[str, str], args: Mapping[st
         return []
     port = first["port"]
     kind = "GRPCRoute" if is_grpc(args) else "HTTPRoute"
-    rules = [_rule(i, r, svc, port, args) for i, r in enumerate(args.get("routes") or [{"name": "default"}])]
+    default: list[RouteArgs] = [{"name": "default"}]
+    rules = [_rule(i, r, svc, port, args) for i, r in enumerate(args.get("routes") or default)]
 
     def route(name: str, parent: dict[str, Any], hostnames: list[str]) -> Manifest:
         spec: dict[str, Any] = {"parentRefs": [parent]}
@@ -273,7 +275,7 @@ def routes(svc: str, namespace: str, labels: Mapping[str, str], args: Mapping[st
 
 
 def version_services(
-    svc: str, namespace: str, labels: Mapping[str, str], args: Mapping[str, Any], service: Manifest
+    svc: str, namespace: str, labels: Mapping[str, str], args: MeshServiceArgs, service: Manifest
 ) -> list[Manifest]:
     """A Service per version, selecting its pods: what backendRefs name."""
     out = []
@@ -300,18 +302,18 @@ def destination_rules(
     svc: str,
     namespace: str,
     labels: Mapping[str, str],
-    args: Mapping[str, Any],
+    args: MeshServiceArgs,
     cluster_domain: str,
-    policy: Any,
+    policy: Callable[[TrafficPolicyArgs], dict[str, Any]],
 ) -> list[Manifest]:
     """DestinationRules for the hosts that have a traffic policy: the service's own, and
     each version's Service with the service's policy under the version's own (a
     version's fields replace the service's, as a subset's do). ``policy`` turns
     TrafficPolicyArgs into Istio's trafficPolicy."""
     out = []
-    service_policy = args.get("traffic_policy") or {}
+    service_policy: TrafficPolicyArgs = args.get("traffic_policy") or {}
 
-    def rule_for(name: str, tp: Mapping[str, Any]) -> Manifest:
+    def rule_for(name: str, tp: TrafficPolicyArgs) -> Manifest:
         return {
             "apiVersion": "networking.istio.io/v1",
             "kind": "DestinationRule",
@@ -322,7 +324,7 @@ def destination_rules(
     if service_policy:
         out.append(rule_for(svc, service_policy))
     for version in args["versions"]:
-        tp = {**service_policy, **(version.get("traffic_policy") or {})}
+        tp: TrafficPolicyArgs = {**service_policy, **(version.get("traffic_policy") or {})}
         if tp:
             out.append(rule_for(version_service(svc, version["name"]), tp))
     return out

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from istio_mesh import defaults as d
+from istio_mesh.args import GatewayArgs, IstioControlPlaneArgs, TracingArgs
 from istio_mesh.retries import retry_policy
 
 Manifest = dict[str, Any]
@@ -51,7 +52,7 @@ def gateway_identity(release: str, values: Mapping[str, Any]) -> GatewayIdentity
     return GatewayIdentity(name, service_account, {"istio": istio})
 
 
-def mesh_config(args: Mapping[str, Any], trust_domain: str) -> dict[str, Any]:
+def mesh_config(args: IstioControlPlaneArgs, trust_domain: str) -> dict[str, Any]:
     mesh_config: dict[str, Any] = {
         "accessLogFile": "/dev/stdout" if args.get("access_log", d.CONTROL_PLANE.access_log) else "",
         "outboundTrafficPolicy": {"mode": args.get("outbound_traffic_policy", d.CONTROL_PLANE.outbound_traffic_policy)},
@@ -71,7 +72,7 @@ def mesh_config(args: Mapping[str, Any], trust_domain: str) -> dict[str, Any]:
     return mesh_config
 
 
-def tracing_provider(tracing: Mapping[str, Any]) -> dict[str, Any]:
+def tracing_provider(tracing: TracingArgs) -> dict[str, Any]:
     """The ``meshConfig.extensionProviders`` entry of TracingArgs."""
     kind = tracing["provider"]
     port = tracing.get("port", d.TRACING_PORTS[kind])
@@ -106,7 +107,7 @@ def manifest(api_version: str, kind: str, name: str, namespace: str, spec: Mappi
     }
 
 
-def istio_gateway(gateway: Mapping[str, Any], namespace: str, selector: Mapping[str, str]) -> Manifest:
+def istio_gateway(gateway: GatewayArgs, namespace: str, selector: Mapping[str, str]) -> Manifest:
     hosts = gateway.get("hosts", list(d.GATEWAY.hosts))
     http: dict[str, Any] = {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": hosts}
     servers = [http]
@@ -128,7 +129,7 @@ def istio_gateway(gateway: Mapping[str, Any], namespace: str, selector: Mapping[
     )
 
 
-def kubernetes_gateway(gateway: Mapping[str, Any], namespace: str, name: str, address: str) -> list[Manifest]:
+def kubernetes_gateway(gateway: GatewayArgs, namespace: str, name: str, address: str) -> list[Manifest]:
     """The ingress as a Gateway API Gateway of class ``istio``: a listener per host on
     80 (and 443 with TLS, port 80 then only redirecting), routes from any namespace."""
     hosts = gateway.get("hosts", list(d.GATEWAY.hosts))
