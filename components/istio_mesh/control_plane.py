@@ -65,21 +65,14 @@ class IstioControlPlane(pulumi.ComponentResource):
         no revision label or ``depends_on`` to write by hand."""
         return namespace_of(self, name, args, opts)
 
-    def _register(self, name: str, spec: ControlPlaneSpec, opts: pulumi.ResourceOptions | None) -> None:
-        super().__init__("istio-mesh:index:IstioControlPlane", name, {}, opts)
-        self.spec = spec
-        """What this control plane registers, as plain data."""
-        namespaces = {}
-        for manifest in spec.namespaces:
-            # Not retained: a namespace left behind by a destroy would make the next
-            # `pulumi up` fail on "already exists".
-            ns_opts = pulumi.ResourceOptions(parent=self)
-            namespaces[manifest["metadata"]["name"]] = register(name, manifest, ns_opts)
-        # CRDs istiod watches (the Gateway API's) come before it, as the routes do.
-        crd_files: list[pulumi.Resource] = [
-            k8s.yaml.v2.ConfigFile(child_name(name, crd.key), file=crd.file, opts=pulumi.ResourceOptions(parent=self))
-            for crd in spec.crd_files
-        ]
+    def _releases(
+        self,
+        name: str,
+        spec: ControlPlaneSpec,
+        namespaces: dict[str, pulumi.CustomResource],
+        crd_files: list[pulumi.Resource],
+    ) -> dict[str, k8s.helm.v3.Release]:
+        """The Helm releases, each after its namespace and the releases it names."""
         releases: dict[str, k8s.helm.v3.Release] = {}
         for rel in spec.releases:
             crds = crd_files if rel.key in spec.istiod_keys else []
@@ -103,6 +96,24 @@ class IstioControlPlane(pulumi.ComponentResource):
                 timeout=rel.timeout,
                 opts=release_opts,
             )
+        return releases
+
+    def _register(self, name: str, spec: ControlPlaneSpec, opts: pulumi.ResourceOptions | None) -> None:
+        super().__init__("istio-mesh:index:IstioControlPlane", name, {}, opts)
+        self.spec = spec
+        """What this control plane registers, as plain data."""
+        namespaces = {}
+        for manifest in spec.namespaces:
+            # Not retained: a namespace left behind by a destroy would make the next
+            # `pulumi up` fail on "already exists".
+            ns_opts = pulumi.ResourceOptions(parent=self)
+            namespaces[manifest["metadata"]["name"]] = register(name, manifest, ns_opts)
+        # CRDs istiod watches (the Gateway API's) come before it, as the routes do.
+        crd_files: list[pulumi.Resource] = [
+            k8s.yaml.v2.ConfigFile(child_name(name, crd.key), file=crd.file, opts=pulumi.ResourceOptions(parent=self))
+            for crd in spec.crd_files
+        ]
+        releases = self._releases(name, spec, namespaces, crd_files)
         data_plane = [releases[key] for key in ("cni", "ztunnel", "gateway") if key in releases]
         self.ready: list[pulumi.Resource] = [
             *crd_files,
