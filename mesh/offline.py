@@ -90,11 +90,6 @@ def _ints(value: Any) -> Any:
     return value
 
 
-SECRET_VERSION = "[set by the API server]"
-"""What a Secret's resourceVersion reads offline (and so the pod-template annotation
-that rolls pods when a secret value changes)."""
-
-
 class MeshMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         state = dict(args.inputs)
@@ -107,9 +102,6 @@ class MeshMocks(pulumi.runtime.Mocks):
                 "version": args.inputs.get("version"),
                 "status": "deployed",
             }
-        elif args.typ == "kubernetes:core/v1:Secret":
-            # The API server versions every object; pods roll on the Secret's version.
-            state["metadata"] = {**state.get("metadata", {}), "resourceVersion": SECRET_VERSION}
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:

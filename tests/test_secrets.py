@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
-from istio_mesh import ArgsError, MeshService, defaults
+from istio_mesh import ArgsError, MeshService
 from mesh.cli import main as cli_main
 from mesh.offline import PROJECT_DIR, OfflineRun, run, run_stack
 from mesh.program import main
@@ -212,42 +211,3 @@ def test_the_stack_file_is_found_in_the_projects_stack_config_dir(tmp_path):
     assert default_stack_file(tmp_path, "dev") == tmp_path / "config" / "Pulumi.dev.yaml"
     (tmp_path / "Pulumi.yaml").write_text("name: service-mesh\nruntime: python\n")
     assert default_stack_file(tmp_path, "dev") == tmp_path / "Pulumi.dev.yaml"
-
-
-class _VersionedSecrets(pulumi.runtime.Mocks):
-    """An API server that gives each Secret the resourceVersion its values map to."""
-
-    def __init__(self, versions: dict[str, str]) -> None:
-        self.versions = versions
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        state = dict(args.inputs)
-        if args.typ == "kubernetes:core/v1:Secret":
-            values = json.dumps(wrapped_secrets(state.get("stringData")), sort_keys=True)
-            state["metadata"] = {**state["metadata"], "resourceVersion": self.versions[values]}
-        return f"{args.name}-id", state
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
-        return {}, None
-
-
-@pulumi.runtime.test
-def test_a_changed_secret_value_rolls_the_pods_through_the_secrets_version_and_nothing_else_does():
-    versions = {json.dumps([{"TOKEN": "old"}]): "41", json.dumps([{"TOKEN": "new"}]): "42"}
-    pulumi.runtime.set_mocks(_VersionedSecrets(versions), preview=False)
-    with_secret = MeshService("review", service_args(secret_env={"TOKEN": "new"}))
-    without = MeshService("rating", service_args(namespace="shop"))
-
-    def annotations(service: MeshService) -> pulumi.Output[Any]:
-        (deployment,) = [c for c in service.children if isinstance(c, k8s.apps.v1.Deployment)]
-        return deployment.spec.template.metadata.annotations
-
-    def check(both: list[Any]) -> None:
-        rolled, plain = both
-        # The Secret's version, not anything derived from its values, is what rolls the pods.
-        assert rolled[defaults.ENV_SECRET_ANNOTATION] == "42"
-        assert "new" not in json.dumps(rolled)
-        # A service without secrets has nothing to roll on.
-        assert defaults.ENV_SECRET_ANNOTATION not in (plain or {})
-
-    return pulumi.Output.all(annotations(with_secret), annotations(without)).apply(check)

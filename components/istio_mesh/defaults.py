@@ -332,10 +332,6 @@ TRACING_PORTS = {"opentelemetry": 4317, "zipkin": 9411}
 INJECTED_BY_ANNOTATION = "istio-mesh/injected-by"
 """Pod-template annotation naming the revision and version that inject the pod:
 when it changes, Kubernetes rolls the pods, which then get the new proxy."""
-ENV_SECRET_ANNOTATION = "istio-mesh/env-secret-version"
-"""Pod-template annotation holding the resourceVersion of the service's env Secret:
-when a secret value changes, the Secret's version does, and Kubernetes rolls the pods,
-which then read the new value. The version says nothing of the content."""
 GATEWAY_API_MIN_MINOR = 5
 """Istio 1.30 reads the v1 HTTPRoute and GRPCRoute fields of Gateway API 1.5; an older
 cluster's CRDs may lack them."""

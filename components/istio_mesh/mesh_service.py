@@ -1,33 +1,10 @@
 """MeshService: one microservice on the mesh."""
 
-from collections.abc import Mapping
-from typing import Any
-
 import pulumi
 
-from istio_mesh import defaults as d
 from istio_mesh.args import MeshServiceArgs
 from istio_mesh.registration import register
-from istio_mesh.service_spec import ServiceSpec, env_secret_name, mesh_service_spec
-
-
-def _resource_version(meta: Any) -> str:
-    """An ObjectMeta's resourceVersion ("" where there is none, as under mocks)."""
-    if hasattr(meta, "resource_version"):  # the provider's ObjectMeta
-        value = meta.resource_version
-    else:
-        value = meta.get("resourceVersion") if isinstance(meta, Mapping) else None
-    return str(value or "")
-
-
-def rolled_by(deployment: Mapping[str, Any], secret: pulumi.CustomResource) -> dict[str, Any]:
-    """``deployment`` with its pod template annotated with ``secret``'s resourceVersion,
-    so that a changed secret value rolls its pods (the spec itself stays untouched)."""
-    version = secret.metadata.apply(_resource_version)  # type: ignore[attr-defined]
-    template = deployment["spec"]["template"]
-    metadata = {**template["metadata"]}
-    metadata["annotations"] = {**metadata.get("annotations", {}), d.ENV_SECRET_ANNOTATION: version}
-    return {**deployment, "spec": {**deployment["spec"], "template": {**template, "metadata": metadata}}}
+from istio_mesh.service_spec import ServiceSpec, mesh_service_spec
 
 
 class MeshService(pulumi.ComponentResource):
@@ -75,14 +52,8 @@ class MeshService(pulumi.ComponentResource):
         # A plain loop, not a comprehension: Pulumi records the call stack of every
         # registration, and a comprehension is one more frame each time.
         self.children: list[pulumi.CustomResource] = []
-        env_secret: pulumi.CustomResource | None = None
         for manifest in [*spec.workloads, *spec.istio]:
-            if env_secret is not None and manifest["kind"] == "Deployment":
-                manifest = rolled_by(manifest, env_secret)
-            child = register(name, manifest, child_opts)
-            if manifest["kind"] == "Secret" and manifest["metadata"]["name"] == env_secret_name(spec.name):
-                env_secret = child
-            self.children.append(child)
+            self.children.append(register(name, manifest, child_opts))
         versions = list(spec.versions)
         self.service_name = pulumi.Output.from_input(spec.name)
         self.namespace = pulumi.Output.from_input(spec.namespace)
