@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "service-mesh"
 CHARTS = ("base", "istiod", "gateway")
 SECRET_VALUE = "e2e-s3cr3t-value"
+ROTATED_SECRET_VALUE = "e2e-r0tated-value"
 SECRET_KEY = "API_KEY"
 CANARY_SERVICE = "review"
 PASSPHRASE = "mesh-e2e-not-a-secret"

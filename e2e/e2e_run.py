@@ -16,6 +16,7 @@ Every step is a named check; the exit status is 1 when any failed.
 """
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -33,6 +34,7 @@ from e2e_common import (
     PASSPHRASE,
     PROJECT,
     ROOT,
+    ROTATED_SECRET_VALUE,
     SECRET_KEY,
     SECRET_VALUE,
     Checks,
@@ -145,19 +147,33 @@ class Run(Verify):
         self.stack = auto.create_or_select_stack(self.args.stack, project_name=PROJECT, program=self.program, opts=ws)
         return f"stack {self.args.stack} in {self.work}"
 
-    def set_config(self, weights: tuple[int, int]) -> str:
+    def set_config(self, weights: tuple[int, int], secret: str = SECRET_VALUE) -> str:
         cfg = e2e_config(self.base, self.args.chart_repo, self.args.istio_version, weights)
         remote = non_loopback_urls(cfg)
         if remote:
             raise RuntimeError(f"refusing to run: config names non-loopback URLs {remote}")
         self.stack.set_all_config_json(config_json(cfg))
         self.stack.set_config(
-            f"{PROJECT}:services[0].env.{SECRET_KEY}", self.auto.ConfigValue(SECRET_VALUE, secret=True), path=True
+            f"{PROJECT}:services[0].env.{SECRET_KEY}", self.auto.ConfigValue(secret, secret=True), path=True
         )
         stack_file = (self.work / f"Pulumi.{self.args.stack}.yaml").read_text(encoding="utf-8")
-        if SECRET_VALUE in stack_file or "secure:" not in stack_file:
+        if secret in stack_file or "secure:" not in stack_file:
             raise RuntimeError("the secret is not stored encrypted in the stack file")
         return f"canary weights {weights}"
+
+    def changed(self, action: Callable[..., Any]) -> list[str]:
+        """``<op> <urn>`` of every resource ``action`` (preview or up) does not leave the same."""
+        from pulumi.automation import events
+
+        touched: list[str] = []
+
+        def on_event(ev: events.EngineEvent) -> None:
+            pre = ev.resource_pre_event
+            if pre is not None and pre.metadata.op != events.OpType.SAME:
+                touched.append(f"{pre.metadata.op.value} {pre.metadata.urn}")
+
+        action(on_event=on_event)
+        return touched
 
     def out(self, line: str) -> None:
         if self.args.verbose:
@@ -183,8 +199,6 @@ class Run(Verify):
 
 
 def run(args: argparse.Namespace) -> int:
-    from pulumi.automation import events
-
     checks = Checks()
     t_start = time.monotonic()
     r = Run(args)
@@ -217,46 +231,8 @@ def run(args: argparse.Namespace) -> int:
 
             c("4 preview --expect-no-changes", idempotent)
 
-            def canary() -> str:
-                r.set_config((50, 50))
-                touched: dict[str, list[str]] = {"preview": [], "up": []}
-
-                def collect(phase: str) -> Callable[[events.EngineEvent], None]:
-                    def on_event(ev: events.EngineEvent) -> None:
-                        pre = ev.resource_pre_event
-                        if pre is not None and pre.metadata.op != events.OpType.SAME:
-                            touched[phase].append(f"{pre.metadata.op.value} {pre.metadata.urn}")
-
-                    return on_event
-
-                pv = r.preview(on_event=collect("preview"))
-                up = r.up(on_event=collect("up"))
-                problems = []
-                for phase in ("preview", "up"):
-                    ok = (
-                        len(touched[phase]) == 1
-                        and touched[phase][0].startswith("update ")
-                        and touched[phase][0].endswith(f"VirtualService::{CANARY_SERVICE}")
-                    )
-                    if not ok:
-                        problems.append(f"{phase} touched {touched[phase]}")
-                up_changes = {k: v for k, v in summary_of(up.summary.resource_changes).items() if k != "same"}
-                if up_changes != {"update": 1}:
-                    problems.append(f"up summary {up_changes}")
-                pv_changes = {k: v for k, v in summary_of(pv.change_summary).items() if k != "same"}
-                if pv_changes != {"update": 1}:
-                    problems.append(f"preview summary {pv_changes}")
-                vs = r.kube.obj("networking.istio.io/v1", "VirtualService", CANARY_SERVICE, r.app_namespaces()[0])
-                weights = sorted(
-                    d.get("weight", 0) for h in (vs or {}).get("spec", {}).get("http", []) for d in h.get("route", [])
-                )
-                if weights[-2:] != [50, 50]:
-                    problems.append(f"VirtualService weights in the cluster: {weights}")
-                if problems:
-                    raise AssertionError("; ".join(problems))
-                return f"only {touched['up'][0]}"
-
-            c("5 canary weights change touches only the VirtualService", canary)
+            c("5a canary weights change touches only the VirtualService", lambda: canary(r))
+            c("5b a rotated secret value changes the Secret and nothing else", lambda: rotate_secret(r))
         else:
             args.no_second_up = True
         destroyed = c("6a destroy", lambda: f"{summary_of(r.destroy().summary.resource_changes)}")
@@ -274,6 +250,41 @@ def run(args: argparse.Namespace) -> int:
     finally:
         pass
     return finish(checks, t_start, r)
+
+
+def canary(r: Run) -> str:
+    """Weights 90/10 → 50/50: preview and up touch exactly the VirtualService, and the cluster holds 50/50."""
+    r.set_config((50, 50))
+    touched = {"preview": r.changed(r.preview), "up": r.changed(r.up)}
+    problems = [
+        f"{phase} touched {urns}"
+        for phase, urns in touched.items()
+        if len(urns) != 1
+        or not urns[0].startswith("update ")
+        or not urns[0].endswith(f"VirtualService::{CANARY_SERVICE}")
+    ]
+    vs = r.kube.obj("networking.istio.io/v1", "VirtualService", CANARY_SERVICE, r.app_namespaces()[0])
+    weights = sorted(d.get("weight", 0) for h in (vs or {}).get("spec", {}).get("http", []) for d in h.get("route", []))
+    if weights[-2:] != [50, 50]:
+        problems.append(f"VirtualService weights in the cluster: {weights}")
+    if problems:
+        raise AssertionError("; ".join(problems))
+    return f"only {touched['up'][0]}"
+
+
+def rotate_secret(r: Run) -> str:
+    """A new secret env value: up changes the Secret and nothing else. The provider replaces
+    a named Secret whose data changes (delete, then create); no Deployment may be deleted
+    or replaced with it (running pods keep their value until they restart)."""
+    r.set_config((50, 50), secret=ROTATED_SECRET_VALUE)
+    touched = r.changed(r.up)
+    others = [t for t in touched if ":core/v1:Secret::" not in t]
+    service = r.base[f"{PROJECT}:services"][0]["name"]
+    secret = r.kube.obj("v1", "Secret", f"{service}-env", r.app_namespaces()[0]) or {}
+    encoded = base64.b64encode(ROTATED_SECRET_VALUE.encode()).decode()
+    if not touched or others or secret.get("data", {}).get(SECRET_KEY) != encoded:
+        raise AssertionError(f"up touched {touched}; the Secret holds the new value: {bool(secret)}")
+    return f"only the Secret: {', '.join(t.split(' ', 1)[0] for t in touched)}"
 
 
 def finish(checks: Checks, t_start: float, r: Run) -> int:
