@@ -152,10 +152,13 @@ def _workload_findings(inventory: Inventory) -> list[Finding]:
         for p in inventory.find("AuthorizationPolicy")
         if _denies_without_token(p.inputs.get("spec") or {})
     }
+    by_app: dict[tuple[str | None, Any], list[Resource]] = defaultdict(list)
+    for dep in deployments:
+        by_app[namespace_of(dep), _labels(dep).get("app")].append(dep)
     for host, callers in called.items():
         svc = services[host]
         ns, app = namespace_of(svc), (svc.inputs["spec"].get("selector") or {}).get("app")
-        versions = [d for d in deployments if namespace_of(d) == ns and _labels(d).get("app") == app]
+        versions = by_app[ns, app]
         if versions and all(
             d.inputs["spec"].get("replicas", 1) == 0 and (ns, object_name(d)) not in scaled for d in versions
         ):
