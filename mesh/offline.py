@@ -166,11 +166,15 @@ def run_stack(
     # Validate before the mock runtime starts, so bad config registers nothing.
     prefix = f"{PROJECT}:"
     cfg = load({k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}, secret_leaves(stack_file))
+    plan = plan_environment(cfg)
     if analysis:
-        analyse(cfg, plan_environment(cfg))
+        analyse(cfg, plan)
 
     def program() -> Mapping[str, Any]:
-        return build(read_config(stack_file), analysis=False)
+        # The config as the program reads it under the runtime, as `pulumi up` does; the
+        # plan already built when it is the same (it is, unless the runtime disagrees).
+        running = read_config(stack_file)
+        return build(running, analysis=False, plan=plan if running == cfg else None)
 
     result = run(program, config, stack)
     result.declared_calls = cfg.declared_calls

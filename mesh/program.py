@@ -70,10 +70,11 @@ def analyse(cfg: StackConfig, plan: EnvironmentPlan) -> None:
         raise AnalysisError(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in the planned mesh:\n{listed}")
 
 
-def build(cfg: StackConfig, *, analysis: bool = True) -> dict[str, Any]:
+def build(cfg: StackConfig, *, analysis: bool = True, plan: EnvironmentPlan | None = None) -> dict[str, Any]:
     """Plan, analyse (unless ``analysis`` is off, as ``check`` does its own), then
-    register the environment; return its stack outputs."""
-    plan = plan_environment(cfg)
+    register the environment; return its stack outputs. ``plan``: ``cfg``'s plan when
+    it is already built (offline runs plan before the mock runtime starts)."""
+    plan = plan or plan_environment(cfg)
     for note in cfg.notes:
         pulumi.log.info(note)
     if analysis:
