@@ -5,6 +5,7 @@ from enum import Enum
 
 import pytest
 
+from istio_mesh.args import IstioControlPlaneArgs
 from istio_mesh.service_args import MeshServiceArgs
 from istio_mesh.shape import ArgsError, Problem, check_shape, did_you_mean, join, plain, raise_if, shaped
 
@@ -52,6 +53,48 @@ CORPUS = {
         "  - services[0].versions: expected a list of objects, got an object",
     ),
 }
+
+
+class Later:
+    """A value known only at deployment, as Pulumi's Outputs and awaitables are."""
+
+    def __await__(self):
+        yield
+
+
+def test_inputs_must_be_their_type_or_a_value_known_later_and_lists_name_their_items():
+    value = {
+        "namespace": "shop",
+        "versions": [{"name": "v1", "image": 5}, {"name": "v2", "image": Later()}],
+        "ports": [{"port": 80}],
+        "egress_hosts": "x",
+        "writable_paths": [1],
+        "env": {"A": 1, "B": Later()},
+    }
+    assert [str(p) for p in check_shape(value, MeshServiceArgs, "s")] == [
+        "s.versions[0].image: expected text, got 5",
+        "s.env.A: expected text, got 1",
+        "s.writable_paths[0]: expected text, got 1",
+        "s.egress_hosts: expected a list of text, got 'x'",
+    ]
+
+
+def test_control_plane_numbers_required_enums_and_free_values_name_their_type():
+    value = {
+        "tracing_sampling_percent": "x",
+        "base_values": 3,
+        "istiod_values": {"a": {"b": 1}},
+        "tags": {"a": 1},
+        "tracing": {"service": "x"},
+        "revisions": [{}],
+    }
+    assert [str(p) for p in check_shape(value, IstioControlPlaneArgs, "cp")] == [
+        "cp.revisions[0].name: required: text",
+        "cp.tags.a: expected text, got 1",
+        "cp.tracing_sampling_percent: expected a number, got 'x'",
+        "cp.tracing.provider: required: one of opentelemetry, zipkin",
+        "cp.base_values: expected a map of typing.Any, got 3",
+    ]
 
 
 @pytest.mark.parametrize("case", CORPUS)
