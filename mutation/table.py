@@ -53,7 +53,9 @@ def main() -> None:
         total.update(c)
         n = len(mutants)
         score = (c["killed"] + c["timeout"]) / n
-        print(f"| `{module}` | {n} | {c['killed']} | {c['timeout']} | {c['survived']} | {c['no tests']} | {score:.1%} |")
+        print(
+            f"| `{module}` | {n} | {c['killed']} | {c['timeout']} | {c['survived']} | {c['no tests']} | {score:.1%} |"
+        )
     n = sum(total.values())
     if n:
         score = (total["killed"] + total["timeout"]) / n
