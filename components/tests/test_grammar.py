@@ -145,3 +145,9 @@ def test_env_var_header_and_chart_version_grammars_name_the_value_and_what_is_al
     assert g.chart_version("1.30.5") is None
     assert g.chart_version("1.30.5-rc.1") is None
     assert g.chart_version("1.30") == "'1.30' is not a chart version; allowed: such as \"1.30.5\""
+
+
+def test_a_bad_regex_is_reported_once_in_the_message_and_re2_writes_nothing_to_stderr(capfd):
+    assert g.regex("(?=x)") == "'(?=x)' is not an RE2 expression (Envoy's syntax): invalid perl operator: (?="
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")

@@ -70,10 +70,12 @@ def test_inputs_must_be_their_type_or_a_value_known_later_and_lists_name_their_i
         "egress_hosts": "x",
         "writable_paths": [1],
         "env": {"A": 1, "B": Later()},
+        "routes": [{"match": [{"headers": 3}]}],
     }
     assert [str(p) for p in check_shape(value, MeshServiceArgs, "s")] == [
         "s.versions[0].image: expected text, got 5",
         "s.env.A: expected text, got 1",
+        "s.routes[0].match[0].headers: expected a map of an object, got 3",
         "s.writable_paths[0]: expected text, got 1",
         "s.egress_hosts: expected a list of text, got 'x'",
     ]
