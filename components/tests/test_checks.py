@@ -124,3 +124,26 @@ def test_a_reserved_namespace_names_its_owner_and_every_reserved_one():
         )
     ]
     assert checks.reserved_namespace("shop", "namespace") == []
+
+
+class Later:
+    """A value known only at deployment."""
+
+
+def test_a_quantity_not_known_yet_does_not_stop_the_checks_of_the_others():
+    res = {"cpu_request": Later(), "cpu_limit": "lots", "memory_request": "1Gi"}
+    assert checks.resources(res, DEFAULTS, "r") == [  # type: ignore[arg-type]
+        Problem("r.cpu_limit", '\'lots\' is not a Kubernetes quantity; allowed: such as "250m", "1", "128Mi"'),
+        Problem(
+            "r.memory_request", "request 1Gi is above limit 256Mi (the default); allowed: a request at most its limit"
+        ),
+    ]
+
+
+def test_a_bad_quantity_is_not_compared_with_the_default_on_the_other_side():
+    assert checks.resources({"cpu_request": "lots", "cpu_limit": "50m"}, DEFAULTS, "r") == [
+        Problem("r.cpu_request", '\'lots\' is not a Kubernetes quantity; allowed: such as "250m", "1", "128Mi"')
+    ]
+    assert checks.resources({"cpu_request": "1", "cpu_limit": "lots"}, DEFAULTS, "r") == [
+        Problem("r.cpu_limit", '\'lots\' is not a Kubernetes quantity; allowed: such as "250m", "1", "128Mi"')
+    ]

@@ -8,6 +8,7 @@ CORPUS = {
     "a namespace name that is not a DNS label": {"namespace_name": "Shop"},
     "a reserved namespace name": {"namespace_name": "kube-node-lease"},
     "a revision that is not a DNS label": {"revision": "Canary"},
+    "a bad namespace name and a bad revision": {"namespace_name": "Shop", "revision": "Canary"},
     "a revision under ambient": {"revision": "canary", "data_plane": "ambient"},
     "an empty revision under ambient": {"revision": "", "data_plane": "ambient"},
     "external hosts that are bad, twice, or on bad ports": {
@@ -48,6 +49,14 @@ EXPECTED = {
         "ns.revision: 'Canary' is not a revision: 1 to 63 lower-case "
         "letters, digits and '-', starting and ending with a letter or "
         "digit"
+    ],
+    "a bad namespace name and a bad revision": [
+        "ns.namespace_name: 'Shop' is not a namespace name: 1 to 63 "
+        "lower-case letters, digits and '-', starting and ending with a "
+        "letter or digit",
+        "ns.revision: 'Canary' is not a revision: 1 to 63 lower-case "
+        "letters, digits and '-', starting and ending with a letter or "
+        "digit",
     ],
     "a revision under ambient": ["ns.revision: not with `data_plane: ambient`: pods get no sidecar to inject"],
     "an empty revision under ambient": [],

@@ -7,7 +7,7 @@ import pytest
 
 from istio_mesh.args import IstioControlPlaneArgs
 from istio_mesh.service_args import MeshServiceArgs
-from istio_mesh.shape import ArgsError, Problem, check_shape, did_you_mean, join, plain, raise_if, shaped
+from istio_mesh.shape import ArgsError, Problem, check_shape, did_you_mean, is_known, join, plain, raise_if, shaped
 
 CORPUS = {
     "a service that is not an object": (5, "  - services[0]: expected an object, got 5"),
@@ -156,3 +156,31 @@ def test_key_paths_index_lists_dot_identifiers_and_quote_other_keys():
 def test_a_suggestion_needs_a_close_enough_word():
     assert did_you_mean("htp", ["http", "tcp"]) == " (did you mean 'http'?)"
     assert did_you_mean("xyz", ["http", "tcp"]) == ""
+
+
+class OutputLike:
+    """What Pulumi's Output offers: apply and is_secret."""
+
+    def apply(self):
+        return self
+
+    def is_secret(self):
+        return False
+
+
+class OnlyApply:
+    def apply(self):
+        return self
+
+
+class OnlySecret:
+    is_secret = False
+
+
+def test_a_value_is_known_unless_it_is_awaitable_or_an_output():
+    assert is_known("x")
+    assert is_known({"a": 1})
+    assert not is_known(Later())
+    assert not is_known(OutputLike())
+    assert is_known(OnlyApply())
+    assert is_known(OnlySecret())
