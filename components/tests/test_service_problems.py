@@ -653,3 +653,24 @@ def test_a_shape_problem_stops_before_the_checks_of_meaning():
     assert [str(p) for p in mesh_service_problems(svc(namespace="Shop", replicas="2"), "s")] == [
         "s.replicas: expected a whole number, got '2'"
     ]
+
+
+def test_a_proxy_without_a_log_level_keeps_the_default_one():
+    assert mesh_service_problems(svc(proxy={"cpu_request": "100m"}), "s") == []
+
+
+def test_autoscaling_without_versions_reports_only_the_missing_versions():
+    assert [str(p) for p in mesh_service_problems(svc(versions=[], autoscaling={"max_replicas": 1}), "s")] == [
+        "s.versions: needs at least one version"
+    ]
+
+
+def test_every_problem_of_one_match_is_kept():
+    match = {"headers": {"X-R": {"regex": "(?=a)"}}, "uri_prefix": "api"}
+    assert [str(p) for p in mesh_service_problems(svc(routes=[{"match": [match]}]), "s")] == [
+        "s.routes[0].match[0].headers.X-R: 'X-R' is not a lower-case HTTP header name",
+        "s.routes[0].match[0].headers.X-R.regex: '(?=a)' is not an RE2 expression (Envoy's syntax): "
+        "invalid perl operator: (?=",
+        "s.routes[0].match[0].uri_prefix: 'api': allowed: a path starting with '/', without spaces or control "
+        "characters",
+    ]
