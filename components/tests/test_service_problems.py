@@ -674,3 +674,25 @@ def test_every_problem_of_one_match_is_kept():
         "s.routes[0].match[0].uri_prefix: 'api': allowed: a path starting with '/', without spaces or control "
         "characters",
     ]
+
+
+def test_every_problem_of_one_route_is_kept():
+    route = {
+        "name": "Bad",
+        "match": [{"uri_prefix": "/a"}],
+        "retries": {"attempts": 11},
+        "fault": {"abort_status": 600},
+        "mirror": {"version": "v9"},
+    }
+    assert [str(p) for p in mesh_service_problems(svc(routes=[route]), "s")] == [
+        "s.routes[0].name: 'Bad' is not a route name: 1 to 63 lower-case letters, digits and '-', starting and "
+        "ending with a letter or digit",
+        "s.routes[0].retries.attempts: 11 is out of range; allowed: 0 to 10",
+        "s.routes[0].fault.abort_status: 600 is out of range; allowed: 200 to 599",
+        "s.routes[0].mirror.version: unknown version 'v9'; allowed: v1",
+    ]
+
+
+def test_a_fault_with_only_a_delay_or_only_an_abort_is_complete():
+    assert mesh_service_problems(svc(routes=[{"fault": {"delay": "1s"}}]), "s") == []
+    assert mesh_service_problems(svc(routes=[{"fault": {"abort_status": 503}}]), "s") == []
