@@ -310,3 +310,10 @@ EXPECTED = {
 @pytest.mark.parametrize("case", CORPUS)
 def test_each_control_plane_argument_is_reported_with_its_message_at_its_key_path(case):
     assert [str(p) for p in control_plane_problems(CORPUS[case], "cp")] == EXPECTED[case]
+
+
+def test_the_oldest_gateway_api_release_accepted_is_the_minimum_minor_whatever_its_patch():
+    assert control_plane_problems({"gateway_api": {"version": "v1.5.0"}}, "cp") == []
+    assert [p.path for p in control_plane_problems({"gateway_api": {"version": "v1.4.9"}}, "cp")] == [
+        "cp.gateway_api.version"
+    ]
