@@ -2,6 +2,7 @@
 
 import pytest
 
+from istio_mesh import defaults
 from istio_mesh.validation import control_plane_problems
 
 CORPUS = {
@@ -314,6 +315,9 @@ def test_each_control_plane_argument_is_reported_with_its_message_at_its_key_pat
 
 def test_the_oldest_gateway_api_release_accepted_is_the_minimum_minor_whatever_its_patch():
     assert control_plane_problems({"gateway_api": {"version": "v1.5.0"}}, "cp") == []
-    assert [p.path for p in control_plane_problems({"gateway_api": {"version": "v1.4.9"}}, "cp")] == [
-        "cp.gateway_api.version"
-    ]
+    [problem] = control_plane_problems({"gateway_api": {"version": "v1.4.9"}}, "cp")
+    assert problem.path == "cp.gateway_api.version"
+    # Without `version`, the message names the Istio version the stack gets by default.
+    assert problem.message.startswith(
+        f"Istio {defaults.ISTIO_VERSION} is built against Gateway API {defaults.GATEWAY_API_VERSION}; v1.4.9's CRDs "
+    )
