@@ -321,3 +321,43 @@ def test_the_oldest_gateway_api_release_accepted_is_the_minimum_minor_whatever_i
     assert problem.message.startswith(
         f"Istio {defaults.ISTIO_VERSION} is built against Gateway API {defaults.GATEWAY_API_VERSION}; v1.4.9's CRDs "
     )
+
+
+@pytest.mark.parametrize(
+    "repository", ["https://charts.example/istio", "http://charts.local", "oci://registry.example/istio"]
+)
+def test_an_https_http_or_oci_repository_is_accepted(repository):
+    assert control_plane_problems({"repository": repository}, "cp") == []
+
+
+def test_any_sampling_above_zero_needs_a_tracing_provider():
+    assert [p.path for p in control_plane_problems({"tracing_sampling_percent": 1}, "cp")] == [
+        "cp.tracing_sampling_percent"
+    ]
+    assert control_plane_problems({"tracing_sampling_percent": 0}, "cp") == []
+
+
+def test_autoscaling_istiod_to_one_replica_is_fine_with_the_default_replicas():
+    assert control_plane_problems({"istiod": {"autoscale_max": 1}}, "cp") == []
+
+
+def test_every_problem_of_the_control_plane_is_kept():
+    args = {
+        "version": "1.30",
+        "revision": "Canary",
+        "tracing_sampling_percent": 101,
+        "tracing": {"provider": "zipkin", "service": "z"},
+    }
+    assert [p.path for p in control_plane_problems(args, "cp")] == [
+        "cp.version",
+        "cp.revision",
+        "cp.tracing_sampling_percent",
+    ]
+
+
+def test_revisions_are_compared_with_the_newest_whatever_their_order():
+    args = {"version": "1.30.5", "revisions": [{"name": "new"}, {"name": "old", "version": "1.28.1"}]}
+    assert [str(p) for p in control_plane_problems(args, "cp")] == [
+        "cp.revisions[1].version: 1.28.1 is more than one minor version from revision 'new' (1.30.5): Istio upgrades "
+        "skip at most one minor version; upgrade through the versions between"
+    ]
