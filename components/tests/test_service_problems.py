@@ -696,3 +696,10 @@ def test_every_problem_of_one_route_is_kept():
 def test_a_fault_with_only_a_delay_or_only_an_abort_is_complete():
     assert mesh_service_problems(svc(routes=[{"fault": {"delay": "1s"}}]), "s") == []
     assert mesh_service_problems(svc(routes=[{"fault": {"abort_status": 503}}]), "s") == []
+
+
+def test_a_bad_component_name_is_reported_beside_a_bad_namespace():
+    assert [p.path for p in mesh_service_problems(svc(namespace="Shop"), "s", "Review")] == [
+        "s.namespace",
+        "s (the component's name)",
+    ]
