@@ -703,3 +703,24 @@ def test_a_bad_component_name_is_reported_beside_a_bad_namespace():
         "s.namespace",
         "s (the component's name)",
     ]
+
+
+def test_every_problem_of_a_service_is_kept_in_the_order_of_its_keys():
+    service = svc(
+        namespace="Shop",
+        retries={"attempts": 11},
+        traffic_policy={"connection_pool": {"max_connections": 0}},
+        expose={"gateway": "x"},
+        allowed_callers=[{"namespace": "Web", "service_account": "a"}],
+        run_as_user=0,
+        jwt={"issuer": " x", "jwks_uri": "https://a/j"},
+    )
+    assert [p.path for p in mesh_service_problems(service, "s")] == [
+        "s.namespace",
+        "s.retries.attempts",
+        "s.traffic_policy.connection_pool.max_connections",
+        "s.expose.gateway",
+        "s.allowed_callers[0].namespace",
+        "s.run_as_user",
+        "s.jwt.issuer",
+    ]
