@@ -724,3 +724,8 @@ def test_every_problem_of_a_service_is_kept_in_the_order_of_its_keys():
         "s.run_as_user",
         "s.jwt.issuer",
     ]
+
+
+def test_an_autoscaling_problem_is_reported_beside_the_others():
+    service = svc(namespace="Shop", autoscaling={"max_replicas": 1001})
+    assert [p.path for p in mesh_service_problems(service, "s")] == ["s.namespace", "s.autoscaling.max_replicas"]
