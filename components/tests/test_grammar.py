@@ -151,3 +151,7 @@ def test_a_bad_regex_is_reported_once_in_the_message_and_re2_writes_nothing_to_s
     assert g.regex("(?=x)") == "'(?=x)' is not an RE2 expression (Envoy's syntax): invalid perl operator: (?="
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
+
+
+def test_an_image_path_of_several_components_without_registry_is_accepted():
+    assert g.image("acme/team/review:1.0") is None
