@@ -3,6 +3,7 @@
 import copy
 import gc
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +11,25 @@ import pytest
 from mesh.analysis.schemas import crd_path
 from mesh.offline import OfflineRun, run, run_stack
 
-CRDS = crd_path()
-needs_crds = pytest.mark.skipif(not CRDS.exists(), reason=f"Istio CRDs not found at {CRDS}; set MESH_ISTIO_CRDS")
+
+def crds() -> Path:
+    """Istio's CRDs, where the analysis looks for them."""
+    return crd_path()
+
+
+# Decided when each test starts, not when this file is imported: nothing here runs the
+# program's code at import (mutation testing switches its mutants after the imports).
+needs_crds = pytest.mark.needs_crds
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs_crds: skip unless Istio's CRDs are found")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("needs_crds") and not crds().exists():
+        pytest.skip(f"Istio CRDs not found at {crds()}; set MESH_ISTIO_CRDS")
+
 
 BASE_SERVICE: dict[str, Any] = {
     "namespace": "shop",

@@ -12,7 +12,7 @@ from istio_mesh.registration import register
 from mesh.analysis import check
 from mesh.analysis.schemas import CRDS_ENV
 from mesh.cli import main
-from tests.conftest import CRDS, needs_crds, run_program, service_args
+from tests.conftest import crds, needs_crds, run_program, service_args
 
 
 def findings_of(run, declared=None):
@@ -247,7 +247,7 @@ def test_a_mirror_to_an_undefined_subset_is_ist0101():
 
 
 def test_every_istio_code_has_istios_own_level():
-    messages_file = CRDS.parent / "analyzer-messages.yaml"
+    messages_file = crds().parent / "analyzer-messages.yaml"
     if not messages_file.exists():
         pytest.skip(f"no {messages_file}")
     from mesh.analysis import RULES

@@ -5,7 +5,7 @@ import yaml
 
 from mesh import render
 from mesh.analysis.schemas import is_istio, istio_schemas, kubernetes_errors
-from tests.conftest import CRDS, needs_crds
+from tests.conftest import crds, needs_crds
 
 
 def test_render_writes_one_stable_file_per_object_and_the_outputs(stacks, tmp_path):
@@ -46,7 +46,7 @@ def test_every_kubernetes_object_is_valid_under_strict_schemas(stacks, stack):
 @needs_crds
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_every_istio_object_is_valid_under_istios_crds(stacks, stack):
-    schemas = istio_schemas(CRDS)
+    schemas = istio_schemas(crds())
     checked = 0
     for reg in stacks[stack].custom():
         if is_istio(reg.inputs):
@@ -64,12 +64,12 @@ def test_the_crd_schemas_reject_unknown_fields():
         "metadata": {"name": "x"},
         "spec": {"hosts": ["a"], "htpp": []},
     }
-    assert any("htpp" in e for e in istio_schemas(CRDS).errors(bad))
+    assert any("htpp" in e for e in istio_schemas(crds()).errors(bad))
 
 
 @needs_crds
 def test_every_cel_rule_of_the_crds_is_evaluated():
-    schemas = istio_schemas(CRDS)
+    schemas = istio_schemas(crds())
     assert schemas.cel_skipped == []
 
 
@@ -113,13 +113,13 @@ def test_every_cel_rule_of_the_crds_is_evaluated():
     ],
 )
 def test_cel_rules_of_the_crds_reject_what_the_api_server_would(manifest, message):
-    assert istio_schemas(CRDS).errors(manifest) == [message]
+    assert istio_schemas(crds()).errors(manifest) == [message]
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_every_written_file_is_valid_under_the_schemas(stacks, stack, tmp_path):
     files = [p for p in render.write(stacks[stack], tmp_path) if p.name != "outputs.yaml"]
-    schemas = istio_schemas(CRDS) if CRDS.exists() else None
+    schemas = istio_schemas(crds()) if crds().exists() else None
     for path in files:
         doc = yaml.safe_load(path.read_text())
         if path.name.startswith("release-"):

@@ -11,7 +11,7 @@ import yaml
 
 from mesh import render
 from mesh.analysis.schemas import _NATIVE_RULES, CelRule, IstioSchemas, Shapes, kubernetes_errors
-from tests.conftest import CRDS, needs_crds
+from tests.conftest import crds, needs_crds
 
 
 def deployment(name: str, **container: object) -> dict:
@@ -54,7 +54,7 @@ def test_a_valid_object_does_not_hide_an_invalid_one_of_nearly_the_same_shape():
 
 @needs_crds
 def test_istio_objects_of_one_shape_are_validated_once_and_each_keeps_its_own_cel_verdict():
-    schemas = IstioSchemas(CRDS)
+    schemas = IstioSchemas(crds())
     vs = {
         "apiVersion": "networking.istio.io/v1",
         "kind": "VirtualService",

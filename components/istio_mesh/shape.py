@@ -12,7 +12,7 @@ import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, NotRequired, Required, Union, get_args, get_origin, is_typeddict
+from typing import Any, Union, get_args, get_origin, is_typeddict
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,6 @@ def check_shape(value: Any, typ: Any, path: str) -> list[Problem]:
 
 def _shape_problems(value: Any, typ: Any, path: str) -> list[Problem]:
     origin = get_origin(typ)
-    if origin in (NotRequired, Required):
-        return _shape_problems(value, get_args(typ)[0], path)
     if typ is Any:
         return []
     parts = input_parts(typ)
@@ -160,8 +158,6 @@ def _conforms(typ: Any) -> Check:
     type. ``_shape_problems`` walks the same structure to name what is wrong, and
     takes the rules for enums and scalars from here."""
     origin = get_origin(typ)
-    if origin in (NotRequired, Required):
-        return _conforms(get_args(typ)[0])
     if typ is Any:
         return _always
     parts = input_parts(typ)
