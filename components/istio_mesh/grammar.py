@@ -77,9 +77,9 @@ def quantity(value: str) -> Decimal | None:
     suffix = m.group("suffix") or ""
     try:
         number = Decimal(m.group("number"))
-        if suffix[:1] in ("e", "E"):
-            return number * Decimal(10) ** int(suffix[1:])
-        return number * _SUFFIX[suffix]
+        if suffix in _SUFFIX:  # "E" and "Ei" are exa and exbi, not exponents
+            return number * _SUFFIX[suffix]
+        return number * Decimal(10) ** int(suffix[1:])
     except (InvalidOperation, OverflowError):  # pragma: no cover - the pattern admits only numbers
         return None
 

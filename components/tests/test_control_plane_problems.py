@@ -319,7 +319,7 @@ def test_the_oldest_gateway_api_release_accepted_is_the_minimum_minor_whatever_i
     assert problem.path == "cp.gateway_api.version"
     # Without `version`, the message names the Istio version the stack gets by default.
     assert problem.message.startswith(
-        f"Istio {defaults.ISTIO_VERSION} is built against Gateway API {defaults.GATEWAY_API_VERSION}; v1.4.9's CRDs "
+        f"Istio {defaults.CONTROL_PLANE.version} is built against Gateway API {defaults.GATEWAY_API.version}; v1.4.9's CRDs "
     )
 
 

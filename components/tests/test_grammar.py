@@ -117,9 +117,10 @@ def test_quantities_are_read_with_their_binary_decimal_and_exponent_suffixes():
     assert g.quantity("") is None
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="bug: 'Ei' is read as an exponent 'E' followed by 'i'")
-def test_an_exbibyte_quantity_is_two_to_the_sixtieth():
+def test_exa_and_exbi_quantities_are_suffixes_not_exponents():
     assert g.quantity("1Ei") == 2**60
+    assert g.quantity("1E") == 10**18
+    assert g.quantity("1E3") == 1000
 
 
 def test_a_perl_style_look_ahead_is_refused_with_re2s_own_reason():

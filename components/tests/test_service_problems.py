@@ -277,6 +277,13 @@ CORPUS = {
     ],
 }
 
+NOT_A_RETRY_CONDITION = (
+    "not a retry condition Istio accepts; allowed: 5xx, gateway-error, reset, reset-before-request, "
+    "connect-failure, retriable-4xx, refused-stream, retriable-status-codes, retriable-headers, "
+    "envoy-ratelimited, http3-post-connect-failure, cancelled, deadline-exceeded, internal, "
+    "resource-exhausted, unavailable, or an HTTP status code, separated by ','"
+)
+
 EXPECTED = {
     "a namespace that is not a DNS label, a reserved one and a bad service name": [
         [
@@ -433,15 +440,15 @@ EXPECTED = {
             "s.retries.per_try_timeout: '1x' is not a duration of "
             'at least 1ms; allowed: such as "500ms", "2s", "1m30s"',
             "s.retries.attempts: 11 is out of range; allowed: 0 to 10",
-            "s.retries.retry_on: allowed: Envoy retry conditions separated by ','",
+            f"s.retries.retry_on: '': {NOT_A_RETRY_CONDITION}",
         ],
         [
             "s.retries.attempts: -1 is out of range; allowed: 0 to 10",
-            "s.retries.retry_on: allowed: Envoy retry conditions separated by ','",
+            f"s.retries.retry_on: '': {NOT_A_RETRY_CONDITION}",
         ],
-        ["s.retries.retry_on: allowed: Envoy retry conditions separated by ','"],
+        [f"s.retries.retry_on: ' reset': {NOT_A_RETRY_CONDITION}"],
         [],
-        ["s.retries.retry_on: allowed: Envoy retry conditions separated by ','"],
+        [f"s.retries.retry_on: '\\x01': {NOT_A_RETRY_CONDITION}"],
         ["s.routes[0].retries.attempts: 20 is out of range; allowed: 0 to 10"],
     ],
     "a service timeout": [

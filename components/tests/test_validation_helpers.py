@@ -53,7 +53,7 @@ def test_a_version_reference_names_the_declared_versions_or_none():
 
 
 def test_declared_revisions_map_each_name_to_its_version_or_the_base_one():
-    assert declared_revisions({}) == {"": defaults.ISTIO_VERSION}
+    assert declared_revisions({}) == {"": defaults.CONTROL_PLANE.version}
     assert declared_revisions({"revision": "canary", "version": "1.29.0"}) == {"canary": "1.29.0"}
     assert declared_revisions(
         {"version": "1.30.1", "revisions": [{"name": "a"}, {"name": "b", "version": "1.29.0"}]}
