@@ -232,7 +232,10 @@ def run(args: argparse.Namespace) -> int:
             c("4 preview --expect-no-changes", idempotent)
 
             c("5a canary weights change touches only the VirtualService", lambda: canary(r))
-            c("5b a rotated secret value changes the Secret and nothing else", lambda: rotate_secret(r))
+            c(
+                "5b a rotated secret value: a new Secret, the Deployments roll onto it, the old one goes",
+                lambda: rotate_secret(r),
+            )
         else:
             args.no_second_up = True
         destroyed = c("6a destroy", lambda: f"{summary_of(r.destroy().summary.resource_changes)}")
@@ -273,18 +276,31 @@ def canary(r: Run) -> str:
 
 
 def rotate_secret(r: Run) -> str:
-    """A new secret env value: up changes the Secret and nothing else. The provider replaces
-    a named Secret whose data changes (delete, then create); no Deployment may be deleted
-    or replaced with it (running pods keep their value until they restart)."""
+    """A new secret env value: up creates a new Secret (Pulumi names it), updates the
+    service's Deployments to refer to it (a rolling update: none is deleted or replaced),
+    then deletes the old Secret; nothing else changes."""
+    old_name, _ = r.env_secret()
     r.set_config((50, 50), secret=ROTATED_SECRET_VALUE)
     touched = r.changed(r.up)
-    others = [t for t in touched if ":core/v1:Secret::" not in t]
-    service = r.base[f"{PROJECT}:services"][0]["name"]
-    secret = r.kube.obj("v1", "Secret", f"{service}-env", r.app_namespaces()[0]) or {}
+    secret_ops = {t.split(" ", 1)[0] for t in touched if ":core/v1:Secret::" in t}
+    deployments = [t for t in touched if ":apps/v1:Deployment::" in t]
+    others = [t for t in touched if ":core/v1:Secret::" not in t and ":apps/v1:Deployment::" not in t]
+    new_name, secret = r.env_secret()
     encoded = base64.b64encode(ROTATED_SECRET_VALUE.encode()).decode()
-    if not touched or others or secret.get("data", {}).get(SECRET_KEY) != encoded:
-        raise AssertionError(f"up touched {touched}; the Secret holds the new value: {bool(secret)}")
-    return f"only the Secret: {', '.join(t.split(' ', 1)[0] for t in touched)}"
+    problems = []
+    if not {"create-replacement", "delete-replaced"} <= secret_ops or "delete" in secret_ops:
+        problems.append(f"the Secret was not replaced create-before-delete: {sorted(secret_ops)}")
+    if not deployments or any(not t.startswith("update ") for t in deployments):
+        problems.append(f"the Deployments were not updated in place: {deployments}")
+    if others:
+        problems.append(f"up also touched {others}")
+    if new_name == old_name or secret.get("data", {}).get(SECRET_KEY) != encoded:
+        problems.append(f"Secret {old_name} -> {new_name}; the new one holds the new value: {bool(secret)}")
+    if problems:
+        raise AssertionError("; ".join(problems))
+    return (
+        f"Secret {old_name} -> {new_name} ({', '.join(sorted(secret_ops))}); {len(deployments)} Deployment(s) updated"
+    )
 
 
 def finish(checks: Checks, t_start: float, r: Run) -> int:

@@ -107,6 +107,18 @@ class Verify:
                 names.append(n)
         return ", ".join(sorted(names))
 
+    @staticmethod
+    def offline_name(obj: dict[str, Any]) -> str:
+        """The name as render shows it: an object Pulumi named (`pulumi.com/autonamed`) ends
+        in a random suffix, which render shows as `autoname`."""
+        from mesh.offline import AUTONAME_SUFFIX
+
+        meta = obj.get("metadata") or {}
+        name = str(meta.get("name"))
+        if (meta.get("annotations") or {}).get("pulumi.com/autonamed") == "true":
+            return f"{name.rsplit('-', 1)[0]}-{AUTONAME_SUFFIX}"
+        return name
+
     def check_registered(self) -> str:
         objs = self.k8s_objects()
         missing = []
@@ -122,8 +134,7 @@ class Verify:
         if missing:
             raise AssertionError(f"{len(missing)} of {len(objs)} registered objects missing: {missing}")
         live = {
-            f"{o.get('kind')} {(o.get('metadata') or {}).get('namespace', '')}/{(o.get('metadata') or {}).get('name')}"
-            for _, o in objs
+            f"{o.get('kind')} {(o.get('metadata') or {}).get('namespace', '')}/{self.offline_name(o)}" for _, o in objs
         }
         offline = self.offline_objects()
         if live != offline:
@@ -155,15 +166,39 @@ class Verify:
         names: list[str] = json.loads(proc.stdout.strip().splitlines()[-1])
         return set(names)
 
+    def env_secret(self) -> tuple[str, dict[str, Any]]:
+        """The first service's env Secret, as its Deployments name it (Pulumi names it
+        `<service>-env-<suffix>`): (name, object). Every Deployment of the service must
+        name the same one, and it must be the only `<service>-env-…` Secret left."""
+        ns = self.app_namespaces()[0]
+        svc = self.base[f"{PROJECT}:services"][0]["name"]
+        refs = {
+            env["valueFrom"]["secretKeyRef"]["name"]
+            for d in self.kube.get(f"/apis/apps/v1/namespaces/{ns}/deployments")["items"]
+            if d["metadata"].get("labels", {}).get("app") == svc
+            for c in d["spec"]["template"]["spec"]["containers"]
+            for env in c.get("env", [])
+            if "secretKeyRef" in env.get("valueFrom", {})
+        }
+        secrets = [
+            s["metadata"]["name"]
+            for s in self.kube.get(f"/api/v1/namespaces/{ns}/secrets")["items"]
+            if s["metadata"]["name"].startswith(f"{svc}-env")
+        ]
+        if len(refs) != 1 or secrets != sorted(refs):
+            raise AssertionError(f"{svc}'s Deployments refer to Secrets {sorted(refs)}; {ns} holds {secrets}")
+        (name,) = refs
+        return name, self.kube.obj("v1", "Secret", name, ns)
+
     def check_secret(self) -> str:
         enc = base64.b64encode(SECRET_VALUE.encode()).decode()
         ns = self.app_namespaces()[0]
         svc = self.base[f"{PROJECT}:services"][0]["name"]
-        secret = self.kube.obj("v1", "Secret", f"{svc}-env", ns)
-        if secret is None:
-            raise AssertionError(f"no Secret {ns}/{svc}-env")
+        name, secret = self.env_secret()
+        if not name.startswith(f"{svc}-env-"):
+            raise AssertionError(f"the env Secret {ns}/{name} is not named by Pulumi")
         if secret.get("data", {}).get(SECRET_KEY) != enc:
-            raise AssertionError(f"Secret {ns}/{svc}-env data keys {sorted(secret.get('data', {}))}: value differs")
+            raise AssertionError(f"Secret {ns}/{name} data keys {sorted(secret.get('data', {}))}: value differs")
         # The Automation API's export_stack() runs `stack export --show-secrets`: what the state
         # holds is `pulumi stack export` without it, and the backend's files themselves.
         raw = self.raw_export()
@@ -181,9 +216,7 @@ class Verify:
         exposed = unwrapped_occurrences(json.loads(self.state_text), (SECRET_VALUE, enc))
         if exposed:
             raise AssertionError(f"secret value outside secret-marked values in the state at {exposed[:5]}")
-        return (
-            f"only in Secret {ns}/{svc}-env (base64); not in the state ({len(raw)} chars), backend files, Deployments"
-        )
+        return f"only in Secret {ns}/{name} (base64); not in the state ({len(raw)} chars), backend files, Deployments"
 
     def raw_export(self) -> str:
         import subprocess

@@ -90,6 +90,10 @@ def _ints(value: Any) -> Any:
     return value
 
 
+AUTONAME_SUFFIX = "autoname"
+"""What render and check show in place of the random suffix Pulumi gives an object it names."""
+
+
 class MeshMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         state = dict(args.inputs)
@@ -102,6 +106,9 @@ class MeshMocks(pulumi.runtime.Mocks):
                 "version": args.inputs.get("version"),
                 "status": "deployed",
             }
+        elif args.typ.startswith("kubernetes:") and "name" not in (state.get("metadata") or {"name": None}):
+            # The provider names an object left unnamed: `<resource name>-<8 random characters>`.
+            state["metadata"] = {**state["metadata"], "name": f"{args.name}-{AUTONAME_SUFFIX}"}
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
@@ -116,6 +123,13 @@ class _RecordingMonitor(MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
+            inputs = _ints(_placeholders(rpc.deserialize_properties(request.object)))
+            meta = inputs.get("metadata")
+            if isinstance(meta, dict) and "name" not in meta:
+                # Named by the provider: render and check show that name, as the cluster will.
+                named = (rpc.deserialize_properties(response.object).get("metadata") or {}).get("name")
+                if named:
+                    inputs["metadata"] = {**meta, "name": named}
             self._run.resources.append(
                 Resource(
                     type=request.type,
@@ -126,7 +140,7 @@ class _RecordingMonitor(MockMonitor):
                     protect=bool(request.protect),
                     retain_on_delete=bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
                     custom=bool(request.custom),
-                    inputs=_ints(_placeholders(rpc.deserialize_properties(request.object))),
+                    inputs=inputs,
                 )
             )
             self._run.wire[response.urn] = json_format.MessageToDict(request.object)

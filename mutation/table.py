@@ -8,6 +8,7 @@ a survivor and a suspicious one count against the score.
 
 import argparse
 import json
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -40,11 +41,63 @@ def results(root: Path = MUTANTS) -> dict[str, dict[str, str]]:
     return out
 
 
+def wilson(killed: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson score interval of a share ``killed / n`` measured on a random sample."""
+    if n == 0:
+        return 0.0, 1.0
+    p = killed / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def group_of(module: str) -> str:
+    """The part of the core rules a mutated file belongs to."""
+    if module.startswith("mesh/analysis/"):
+        return "analysis"
+    return "spec builders" if module.endswith("_spec.py") else "validation"
+
+
+def sampled(by_module: dict[str, dict[str, str]]) -> None:
+    """One row per group of modules: mutants, how many the sample checked, and the score
+    over those with its 95% interval (the sample is uniform: mutation/sample.py)."""
+    print("| group | mutants | checked | killed | timeout | survived | no tests | score | 95% interval |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for group in ("validation", "spec builders", "analysis"):
+        c: Counter[str] = Counter()
+        for module, mutants in by_module.items():
+            if group_of(module) == group:
+                c.update(mutants.values())
+        n = sum(c.values())
+        checked = n - c["not checked"]
+        killed = c["killed"] + c["timeout"]
+        low, high = wilson(killed, checked)
+        score = killed / checked if checked else 0.0
+        print(
+            f"| {group} | {n} | {checked} | {c['killed']} | {c['timeout']} | {c['survived']} | {c['no tests']} "
+            f"| **{score:.1%}** | {low:.1%} to {high:.1%} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--survivors", action="store_true", help="list the mutants not killed")
+    parser.add_argument(
+        "--sampled",
+        action="store_true",
+        help="score each group over the mutants checked, with its 95%% interval (for a sampled run)",
+    )
     args = parser.parse_args()
     by_module = results()
+    if args.sampled:
+        sampled(by_module)
+        if args.survivors:
+            print()
+            for mutants in by_module.values():
+                for name, s in mutants.items():
+                    if s not in ("killed", "timeout", "not checked"):
+                        print(f"{s}: {name}")
+        return
     total: Counter[str] = Counter()
     print("| module | mutants | killed | timeout | survived | no tests | score |")
     print("|---|---:|---:|---:|---:|---:|---:|")

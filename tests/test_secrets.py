@@ -64,17 +64,17 @@ def test_an_output_image_and_a_secret_env_value_register_with_the_secret_wrapped
     container = deployment.inputs["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == DIGEST
     assert container["env"] == [
-        {"name": "API_KEY", "valueFrom": {"secretKeyRef": {"name": "review-env", "key": "API_KEY"}}},
+        {"name": "API_KEY", "valueFrom": {"secretKeyRef": {"name": "review-env-autoname", "key": "API_KEY"}}},
         {"name": "LOG", "value": "debug"},
-        {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "review-env", "key": "TOKEN"}}},
+        {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "review-env-autoname", "key": "TOKEN"}}},
     ]
-    secret_wire = wire_of(result, "Secret", "review-env")
+    secret_wire = wire_of(result, "Secret", "review-env-autoname")
     assert wrapped_secrets(secret_wire) == [{"API_KEY": "s3cr3t-value", "TOKEN": "t0ken-value"}]
     for urn, wire in result.wire.items():
         for needle in ("s3cr3t-value", "t0ken-value"):
             assert plaintext_outside_secrets(wire, needle) == [], urn
     # What render and check see: a placeholder.
-    (secret,) = result.find("Secret", "review-env")
+    (secret,) = result.find("Secret", "review-env-autoname")
     assert secret.inputs["stringData"] == {"API_KEY": "[secret]", "TOKEN": "[secret]"}
 
 
@@ -159,7 +159,7 @@ def test_the_program_under_the_cli_registers_a_path_secret_only_wrapped(tmp_path
     monkeypatch.chdir(project)
     monkeypatch.setitem(os.environ, "PULUMI_CONFIG_SECRET_KEYS", json.dumps(["service-mesh:services"]))
     result = run(lambda: main() or {}, config, "dev")
-    assert wrapped_secrets(wire_of(result, "Secret", "product-env")) == [{"API_KEY": "plain-s3cr3t"}]
+    assert wrapped_secrets(wire_of(result, "Secret", "product-env-autoname")) == [{"API_KEY": "plain-s3cr3t"}]
     for urn, wire in result.wire.items():
         assert plaintext_outside_secrets(wire, "plain-s3cr3t") == [], urn
     (deployment,) = result.find("Deployment", "product-v1")
@@ -177,7 +177,7 @@ def test_a_key_secret_as_a_whole_keeps_every_env_value_secret_and_says_so(monkey
     notes: list[str] = []
     monkeypatch.setattr(pulumi.log, "info", lambda message, *a, **k: notes.append(message))
     result = run(lambda: main() or {}, config, "dev")
-    assert wrapped_secrets(wire_of(result, "Secret", "product-env")) == [{"LOG": "debug"}]
+    assert wrapped_secrets(wire_of(result, "Secret", "product-env-autoname")) == [{"LOG": "debug"}]
     assert any("secret as a whole" in n for n in notes)
 
 
@@ -211,3 +211,21 @@ def test_the_stack_file_is_found_in_the_projects_stack_config_dir(tmp_path):
     assert default_stack_file(tmp_path, "dev") == tmp_path / "config" / "Pulumi.dev.yaml"
     (tmp_path / "Pulumi.yaml").write_text("name: service-mesh\nruntime: python\n")
     assert default_stack_file(tmp_path, "dev") == tmp_path / "Pulumi.dev.yaml"
+
+
+def test_the_env_secret_is_named_by_pulumi_and_the_deployments_follow_its_name():
+    """A new value replaces the Secret create-before-delete under a new name, so the
+    Deployments that refer to it change and roll their pods onto it (e2e step 5b)."""
+    result = run_program(lambda: MeshService("review", service_args(secret_env={"TOKEN": "t0ken-value"})) and None)
+    (secret,) = result.find("Secret")
+    assert "name" not in result.wire[secret.urn]["metadata"]  # left to Pulumi
+    assert secret.inputs["metadata"]["name"] == "review-env-autoname"  # what render shows
+    for deployment in result.find("Deployment"):
+        (env,) = deployment.inputs["spec"]["template"]["spec"]["containers"][0]["env"]
+        assert env["valueFrom"]["secretKeyRef"]["name"] == "review-env-autoname"
+        assert secret.urn in deployment.dependencies  # created after it, and only then
+
+
+def test_without_secret_env_values_there_is_no_secret():
+    result = run_program(lambda: MeshService("review", service_args(env={"LOG": "debug"})) and None)
+    assert result.find("Secret") == []

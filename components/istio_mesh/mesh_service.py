@@ -1,10 +1,21 @@
 """MeshService: one microservice on the mesh."""
 
+import functools
+from typing import Any, cast
+
 import pulumi
+import pulumi_kubernetes as k8s
 
 from istio_mesh.args import MeshServiceArgs
-from istio_mesh.registration import register
-from istio_mesh.service_spec import ServiceSpec, mesh_service_spec
+from istio_mesh.registration import register, with_secret_refs
+from istio_mesh.service_spec import ServiceSpec, env_secret_name, mesh_service_spec
+
+
+def _name_of(metadata: Any, *, base: str) -> str:
+    """``metadata.name`` of an object Pulumi named. Mocks that return their inputs as they
+    are name nothing: there it is ``base``, the name the object was asked for."""
+    name = metadata.get("name") if isinstance(metadata, dict) else getattr(metadata, "name", None)
+    return str(name or base)
 
 
 class MeshService(pulumi.ComponentResource):
@@ -52,8 +63,21 @@ class MeshService(pulumi.ComponentResource):
         # A plain loop, not a comprehension: Pulumi records the call stack of every
         # registration, and a comprehension is one more frame each time.
         self.children: list[pulumi.CustomResource] = []
+        # The env Secret is named by Pulumi (`<service>-env-<suffix>`), and the Deployments
+        # refer to that name: a new secret value replaces the Secret create-before-delete
+        # under a new name, so the Deployments change with it and roll their pods onto the
+        # new value; the old Secret goes once they have. A fixed name would be replaced
+        # delete-before-replace, and running pods would keep the old value.
+        secret_names: dict[str, pulumi.Output[str]] = {}
         for manifest in [*spec.workloads, *spec.istio]:
-            self.children.append(register(name, manifest, child_opts))
+            if manifest["kind"] == "Secret" and manifest["metadata"]["name"] == env_secret_name(spec.name):
+                secret = register(name, manifest, child_opts, auto_name=True)
+                base = env_secret_name(spec.name)
+                metadata = cast(k8s.core.v1.Secret, secret).metadata
+                secret_names[base] = metadata.apply(functools.partial(_name_of, base=base))
+                self.children.append(secret)
+            else:
+                self.children.append(register(name, with_secret_refs(manifest, secret_names), child_opts))
         versions = list(spec.versions)
         self.service_name = pulumi.Output.from_input(spec.name)
         self.namespace = pulumi.Output.from_input(spec.namespace)

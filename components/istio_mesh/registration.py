@@ -36,11 +36,32 @@ def pulumi_type(manifest: Mapping[str, Any]) -> str:
     return f"kubernetes:{group_version}:{manifest['kind']}"
 
 
-def register(component: str, manifest: Mapping[str, Any], opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
-    """Register ``manifest`` as a child named after ``component`` and the object's name."""
+def with_secret_refs(value: Any, names: Mapping[str, pulumi.Input[str]]) -> Any:
+    """``value`` (a manifest or any part of it) with each ``secretKeyRef`` to a Secret of
+    ``names`` pointing at the name that Secret really gets (an Output where Pulumi names it)."""
+    if isinstance(value, Mapping):
+        out = {k: with_secret_refs(v, names) for k, v in value.items()}
+        ref = value.get("secretKeyRef")
+        if isinstance(ref, Mapping) and ref.get("name") in names:
+            out["secretKeyRef"] = {**ref, "name": names[ref["name"]]}
+        return out
+    if isinstance(value, list):
+        return [with_secret_refs(v, names) for v in value]
+    return value
+
+
+def register(
+    component: str, manifest: Mapping[str, Any], opts: pulumi.ResourceOptions, *, auto_name: bool = False
+) -> pulumi.CustomResource:
+    """Register ``manifest`` as a child named after ``component`` and the object's name.
+
+    With ``auto_name`` the object's name is left to Pulumi: the manifest's name plus a
+    random suffix, new on every replacement, which is then create-before-delete."""
     api_version, kind = manifest["apiVersion"], manifest["kind"]
     name = child_name(component, manifest["metadata"]["name"])
     fields = {k: v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
+    if auto_name:
+        fields["metadata"] = {k: v for k, v in fields["metadata"].items() if k != "name"}
     if kind == "Secret":
         # Secret values stay wrapped in every input and in the state, whatever their source.
         fields = {

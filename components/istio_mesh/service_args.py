@@ -266,8 +266,9 @@ class MeshServiceArgs(TypedDict):
     `secret_env`: whether it is secret is only known once it resolves."""
     secret_env: NotRequired[dict[str, Input[str]]]
     """Environment variables whose values are secret: they go into one Kubernetes
-    Secret per service (`<service>-env`, marked secret in Pulumi's state) and reach
-    the pods through `secretKeyRef`, never in the Deployment. Default: none."""
+    Secret per service (`<service>-env-<suffix>`, named by Pulumi and marked secret
+    in Pulumi's state) and reach the pods through `secretKeyRef`, never in the
+    Deployment; a new value rolls the pods onto a new Secret. Default: none."""
     resources: NotRequired[ResourcesArgs]
     """CPU and memory of the app container. Default: see ResourcesArgs."""
     proxy: NotRequired[ProxyArgs]
