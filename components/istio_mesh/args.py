@@ -11,6 +11,7 @@ docstring states its default and why; the defaults themselves live in
 # real annotations, not strings.
 from typing import Any, NotRequired, TypedDict, TypeVar
 
+import pulumi_kubernetes as k8s
 from pulumi import Input, Output
 
 from istio_mesh.args_common import (
@@ -305,3 +306,9 @@ class MeshNamespaceArgs(TypedDict, total=False):
     external_hosts: list[ExternalHostArgs]
     """Hosts outside the mesh, each a ServiceEntry exported to the whole mesh,
     so that they stay reachable under REGISTRY_ONLY. Default: none."""
+    control_plane_ready: Input[list[Input[k8s.helm.v3.Release]]]
+    """The control plane's `ready_releases` (resource references): the namespace, and
+    everything in it, is registered after them, so its pods find istiod's injector and
+    its policies find the CRDs and the validating webhook. Other languages pass them here
+    instead of `dependsOn`; Python's `IstioControlPlane.mesh_namespace` does it for you.
+    Default: none."""

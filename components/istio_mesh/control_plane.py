@@ -45,6 +45,11 @@ class IstioControlPlane(pulumi.ComponentResource):
     """Helm status of the (first, default) istiod release."""
     gateway_status: pulumi.Output[str]
     """Helm status of the gateway release, "" without one."""
+    ready_releases: pulumi.Output[list[k8s.helm.v3.Release]]
+    """The Helm releases custom resources and workloads must wait for (base, then
+    istiod, which waits for any Gateway API CRDs; in ambient also the node agents and
+    the gateway), as resource references: other languages pass them as
+    MeshNamespace's and MeshService's `control_plane_ready` instead of `dependsOn`."""
 
     def __init__(self, name: str, args: IstioControlPlaneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         self._register(name, control_plane_spec(args or {}), opts)
@@ -138,8 +143,11 @@ class IstioControlPlane(pulumi.ComponentResource):
         self.base_status = _status(releases["base"])
         self.istiod_status = _status(releases[spec.istiod_keys[0]])
         self.gateway_status = _status(releases["gateway"]) if "gateway" in releases else pulumi.Output.from_input("")
+        ready_releases = [r for r in self.ready if isinstance(r, k8s.helm.v3.Release)]
+        self.ready_releases = pulumi.Output.from_input(ready_releases)
         self.register_outputs(
             {
+                "ready_releases": ready_releases,
                 "namespace": self.namespace,
                 "version": self.version,
                 "revision": self.revision,

@@ -1,14 +1,15 @@
 """MeshNamespace: an application namespace on the mesh."""
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from istio_mesh.args import MeshNamespaceArgs
 from istio_mesh.namespace_spec import NamespaceSpec, mesh_namespace_spec
 from istio_mesh.references import service_of
-from istio_mesh.registration import register
+from istio_mesh.registration import ordered_after, register
 
 if TYPE_CHECKING:
     from istio_mesh.control_plane import IstioControlPlane
@@ -20,14 +21,19 @@ class MeshNamespace(pulumi.ComponentResource):
     default-deny AuthorizationPolicy, ServiceEntries for external hosts and, as
     asked, its own mTLS mode.
 
-    Everything in it waits for what is given in `depends_on` (the control plane's
-    readiness); services deployed into it may then depend on `resource` alone."""
+    Everything in it waits for the control plane's readiness, given as
+    `control_plane_ready` (the control plane's `ready_releases`) or in `depends_on`;
+    services deployed into it may then wait for `namespace_resource` alone."""
 
     namespace_name: pulumi.Output[str]
     """The namespace's name, known once it exists: depend on it through this."""
+    namespace_resource: pulumi.Output[k8s.core.v1.Namespace]
+    """The Namespace itself, as a resource reference: pass it as MeshService's
+    `namespace_resource` to order a service after it (and so after the control plane)."""
 
     def __init__(self, name: str, args: MeshNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        self._register(name, mesh_namespace_spec(name, args or {}), opts)
+        spec = mesh_namespace_spec(name, args or {})
+        self._register(name, spec, ordered_after(args or {}, opts))
 
     @classmethod
     def of_spec(cls, name: str, spec: NamespaceSpec, opts: pulumi.ResourceOptions | None = None) -> "MeshNamespace":
@@ -67,4 +73,5 @@ class MeshNamespace(pulumi.ComponentResource):
         self.policies = [register(name, m, policy_opts) for m in spec.policies]
         self.resource = namespace
         self.namespace_name = namespace.id.apply(lambda _: spec.name)
-        self.register_outputs({"namespace_name": self.namespace_name})
+        self.namespace_resource = pulumi.Output.from_input(cast(k8s.core.v1.Namespace, namespace))
+        self.register_outputs({"namespace_name": self.namespace_name, "namespace_resource": namespace})

@@ -7,7 +7,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from istio_mesh.args import MeshServiceArgs
-from istio_mesh.registration import register, with_secret_refs
+from istio_mesh.registration import ordered_after, register, with_secret_refs
 from istio_mesh.service_spec import ServiceSpec, env_secret_name, mesh_service_spec
 
 
@@ -24,8 +24,9 @@ class MeshService(pulumi.ComponentResource):
     DestinationRule with a subset per version, a VirtualService, and as asked an
     AuthorizationPolicy, a Sidecar, PodDisruptionBudgets and autoscalers.
 
-    Give it the control plane's readiness in `depends_on` (in Python,
-    `IstioControlPlane.ready`): Pulumi registers the component once that is
+    Give it the control plane's readiness, as `control_plane_ready` (the control
+    plane's `ready_releases`), as `namespace_resource` (its MeshNamespace's, which
+    waits for the control plane) or in `depends_on`: Pulumi registers the component once that is
     done and each child after its parent, so custom resources find their CRDs
     and validating webhook, and pods get a sidecar."""
 
@@ -41,7 +42,8 @@ class MeshService(pulumi.ComponentResource):
     """The versions deployed."""
 
     def __init__(self, name: str, args: MeshServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        self._register(name, mesh_service_spec(name, args), opts)
+        spec = mesh_service_spec(name, args)
+        self._register(name, spec, ordered_after(args, opts))
 
     @classmethod
     def of_spec(cls, name: str, spec: ServiceSpec, opts: pulumi.ResourceOptions | None = None) -> "MeshService":

@@ -1,10 +1,11 @@
 """Wiring by reference: a namespace from its control plane, a service from its namespace and
 the services it calls, so that order, hosts and identities come from the objects, not from strings.
 
-Python only: Pulumi's component analyzer cannot yet express references to this
-package's own components in the multi-language schema. Other languages pass the
-same facts as arguments (``namespace``, ``env``, ``allowed_callers``, ``expose``)
-and order through ``dependsOn``.
+Python only: Pulumi's component analyzer cannot express references to this
+package's own components in the multi-language schema. Other languages order by
+references to the pulumi-kubernetes resources the components expose
+(``control_plane_ready``, ``namespace_resource``: ``registration.ordered_after``) and
+pass the rest as arguments (``namespace``, ``env``, ``allowed_callers``, ``expose``).
 """
 
 from collections.abc import Mapping, Sequence

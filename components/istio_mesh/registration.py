@@ -73,3 +73,20 @@ def register(
         resource: pulumi.CustomResource = typed(name, opts=opts, **{_snake(k): v for k, v in fields.items()})
         return resource
     return k8s.apiextensions.CustomResource(name, api_version=api_version, kind=kind, opts=opts, **fields)
+
+
+REFERENCE_KEYS = ("namespace_resource", "control_plane_ready")
+"""Argument keys holding resource references a component is ordered after."""
+
+
+def ordered_after(args: Mapping[str, Any], opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions | None:
+    """``opts`` with the resource references of ``args`` (``namespace_resource``,
+    ``control_plane_ready``) added to ``depends_on``: how other languages, which cannot
+    pass this package's components, order a component after the control plane. Either
+    may be an Output (the provider hands a list of references over as one)."""
+    out = opts
+    if "namespace_resource" in args:
+        out = pulumi.ResourceOptions.merge(out, pulumi.ResourceOptions(depends_on=[args["namespace_resource"]]))
+    if "control_plane_ready" in args:
+        out = pulumi.ResourceOptions.merge(out, pulumi.ResourceOptions(depends_on=args["control_plane_ready"]))
+    return out

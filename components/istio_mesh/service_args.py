@@ -4,6 +4,7 @@
 # real annotations, not strings.
 from typing import NotRequired, TypedDict, TypeVar
 
+import pulumi_kubernetes as k8s
 from pulumi import Input, Output
 
 from istio_mesh.args_common import (
@@ -251,6 +252,16 @@ class MeshServiceArgs(TypedDict):
 
     namespace: str
     """Namespace of every object; it must be labelled for injection."""
+    namespace_resource: NotRequired[Input[k8s.core.v1.Namespace]]
+    """The MeshNamespace's `namespace_resource` (a resource reference): the service is
+    registered after it, and so after the control plane that namespace waits for. Its
+    name should be `namespace` (not compared: it only orders). Other languages pass it here
+    instead of `dependsOn`; Python's `MeshNamespace.service` does it for you. Default:
+    none."""
+    control_plane_ready: NotRequired[Input[list[Input[k8s.helm.v3.Release]]]]
+    """The control plane's `ready_releases` (resource references): the service is
+    registered after them, for a namespace the stack does not manage with a
+    MeshNamespace. Default: none."""
     versions: list[VersionArgs]
     """Versions running at once, each a Deployment and a subset. At least one."""
     ports: list[PortArgs]

@@ -89,7 +89,10 @@ def _type_name(typ: Any) -> str:
         return "an object"
     if isinstance(typ, type) and issubclass(typ, Enum):
         return "one of " + ", ".join(str(m.value) for m in typ)
-    return {str: "text", int: "a whole number", float: "a number", bool: "true or false"}.get(typ, str(typ))
+    named = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
+    if typ not in named and typ is not Any and isinstance(typ, type):
+        return f"a {typ.__name__} resource"
+    return named.get(typ, str(typ))
 
 
 def _got(value: Any) -> str:
@@ -197,6 +200,9 @@ def _conforms(typ: Any) -> Check:
         return lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
     if typ is str:
         return lambda value: isinstance(value, str)
+    if isinstance(typ, type):
+        # A resource reference (a Namespace, a Helm Release): an instance of its class.
+        return lambda value: isinstance(value, typ)
     raise TypeError(f"unsupported type {typ!r}")  # pragma: no cover - a type this walker does not know
 
 

@@ -2,10 +2,12 @@
 
 import runpy
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
 from pulumi.errors import InputPropertyError
+from pulumi.runtime.mocks import MockMonitor
 
 import istio_mesh
 from istio_mesh.reference import provider
@@ -108,3 +110,126 @@ def test_construct_names_an_enum_value_outside_its_members():
     }
     with pytest.raises(InputPropertyError, match=r"ports\[0\].protocol"):
         provider().construct("x", "istio-mesh:index:MeshService", inputs, None)
+
+
+class DependencyMocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        state = dict(args.inputs)
+        if args.typ == "kubernetes:helm.sh/v3:Release":
+            state["status"] = {"status": "deployed"}
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+@pytest.fixture
+def dependencies() -> dict[str, list[str]]:
+    """Each registration's explicit dependencies (URNs), by ``<type>::<name>``, as the engine gets them."""
+    recorded: dict[str, list[str]] = {}
+    mocks = DependencyMocks()
+
+    class Recording(MockMonitor):
+        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            recorded[f"{request.type}::{request.name}"] = list(request.dependencies)
+            return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+    pulumi.runtime.settings.reset_options(project="istio-mesh-tests", stack="test", preview=False)
+    pulumi.runtime.set_mocks(mocks, project="istio-mesh-tests", stack="test", preview=False, monitor=Recording(mocks))
+    return recorded
+
+
+def test_other_languages_order_namespace_and_service_after_the_control_plane_by_resource_references(dependencies):
+    """As the provider hands them over from another language: the releases as one Output
+    of a list of references, the namespace as a reference; no `dependsOn` anywhere."""
+
+    def body() -> dict[str, Any]:
+        p = provider()
+        cp = p.construct("istio", "istio-mesh:index:IstioControlPlane", {}, None).state
+        ns = p.construct("shop", "istio-mesh:index:MeshNamespace", {"controlPlaneReady": cp["readyReleases"]}, None)
+        inputs = {
+            "namespace": "shop",
+            "namespaceResource": ns.state["namespaceResource"],
+            "versions": [{"name": "v1", "image": "a:1"}],
+            "ports": [{"port": 9080}],
+        }
+        p.construct("review", "istio-mesh:index:MeshService", inputs, None)
+        return {"releases": cp["readyReleases"].apply(len)}
+
+    resolved = run_under_mocks(body)
+    ready = [urn.rsplit("::", 1)[-1] for urn in dependencies["istio-mesh:index:MeshNamespace::shop"]]
+    assert sorted(ready) == ["istio-base", "istio-istiod"]
+    assert resolved["releases"] == 2
+    (namespace_urn,) = dependencies["istio-mesh:index:MeshService::review"]
+    assert namespace_urn.endswith("kubernetes:core/v1:Namespace::shop")
+
+
+def test_a_service_ordered_after_a_list_of_release_references_in_python(dependencies):
+    from istio_mesh import IstioControlPlane, MeshService
+
+    def body() -> dict[str, Any]:
+        cp = IstioControlPlane("istio", {})
+        MeshService(
+            "review",
+            {
+                "namespace": "shop",
+                "control_plane_ready": cp.ready_releases,
+                "versions": [{"name": "v1", "image": "a:1"}],
+                "ports": [{"port": 9080}],
+            },
+        )
+        return {}
+
+    run_under_mocks(body)
+    assert sorted(urn.rsplit("::", 1)[-1] for urn in dependencies["istio-mesh:index:MeshService::review"]) == [
+        "istio-base",
+        "istio-istiod",
+    ]
+
+
+def test_a_reference_of_the_wrong_kind_is_refused_at_its_key():
+    from istio_mesh import ArgsError, MeshService
+
+    with pytest.raises(ArgsError, match=r"args.namespace_resource: expected a Namespace resource, got 'shop'"):
+        MeshService(
+            "review",
+            {
+                "namespace": "shop",
+                "namespace_resource": "shop",  # type: ignore[typeddict-item]
+                "versions": [{"name": "v1", "image": "a:1"}],
+                "ports": [{"port": 9080}],
+            },
+        )
+
+
+def test_the_yaml_example_builds_through_the_provider_wired_by_references_alone(dependencies):
+    """Each resource of examples/yaml/Pulumi.yaml constructed through the provider, as Pulumi
+    YAML would, its `${resource.output}` references resolved to the states constructed before."""
+    import re
+
+    import yaml
+
+    program = yaml.safe_load((EXAMPLES / "yaml" / "Pulumi.yaml").read_text())
+
+    def resolve(value: Any, states: dict[str, dict[str, Any]]) -> Any:
+        if isinstance(value, str) and (m := re.fullmatch(r"\$\{([\w-]+)\.(\w+)\}", value)):
+            return states[m[1]][m[2]]
+        if isinstance(value, dict):
+            return {k: resolve(v, states) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolve(v, states) for v in value]
+        return value
+
+    def body() -> dict[str, Any]:
+        p = provider()
+        states: dict[str, dict[str, Any]] = {}
+        for name, res in program["resources"].items():
+            assert "options" not in res, f"{name}: wired by options, not references"
+            states[name] = p.construct(name, res["type"], resolve(res.get("properties", {}), states), None).state
+        return {"host": states["hello"]["host"]}
+
+    assert run_under_mocks(body) == {"host": "hello.hello.svc.cluster.local"}
+    after_istio = sorted(u.rsplit("::", 1)[-1] for u in dependencies["istio-mesh:index:MeshNamespace::hello-ns"])
+    assert after_istio == ["istio-base", "istio-istiod"]
+    (namespace,) = dependencies["istio-mesh:index:MeshService::hello"]
+    assert namespace.endswith("kubernetes:core/v1:Namespace::hello-ns-hello")
