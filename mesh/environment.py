@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
+from pulumi import Input
+
 from istio_mesh import (
     ArgsError,
     ControlPlaneSpec,
@@ -227,7 +229,7 @@ def _service_args(
             args["env"] = env
         svc_callers = list(callers[svc.name])
         if svc.entry and cp.gateway_ref:
-            gw_hosts = cfg.istio.get("gateway", {}).get("hosts", list(GATEWAY_DEFAULTS.hosts))
+            gw_hosts: list[Input[str]] = list(cfg.istio.get("gateway", {}).get("hosts", GATEWAY_DEFAULTS.hosts))
             args["expose"] = {"gateway": cp.gateway_ref, "hosts": gw_hosts}
             # The gateway's identity as its chart derives it from the merged values.
             svc_callers.append({"namespace": cp.gateway_namespace, "service_account": cp.gateway_service_account})
@@ -236,12 +238,18 @@ def _service_args(
             # list, which is what it should admit: nothing.
             args["allowed_callers"] = svc_callers
         if cfg.limit_egress:
-            args["egress_hosts"] = sorted(
-                {f"{by_name[c.service].namespace}/{host(c.service, by_name[c.service].namespace)}" for c in svc.calls}
-                | {f"{cfg.namespace}/{h}" for h in svc.egress}
-                # Spans go to the collector, wherever it runs.
-                | ({f"*/{tracing['service']}"} if tracing else set())
-            )
+            egress: list[Input[str]] = [
+                *sorted(
+                    {
+                        f"{by_name[c.service].namespace}/{host(c.service, by_name[c.service].namespace)}"
+                        for c in svc.calls
+                    }
+                    | {f"{cfg.namespace}/{h}" for h in svc.egress}
+                    # Spans go to the collector, wherever it runs.
+                    | ({f"*/{tracing['service']}"} if tracing else set())
+                )
+            ]
+            args["egress_hosts"] = egress
         services[svc.name] = args
     return services
 

@@ -172,8 +172,9 @@ class GatewayArgs(TypedDict, total=False):
     where the cluster has no load balancer, or `pulumi up` waits for an address."""
     replicas: int
     """Number of gateway pods. Default: 1."""
-    hosts: list[str]
-    """Host names the Gateway accepts. Default: ["*"]."""
+    hosts: list[Input[str]]
+    """Host names the Gateway accepts (an Output too, such as a name in a DNS zone
+    another resource makes: checked by Istio's webhook once known). Default: ["*"]."""
     tls_credential_name: str
     """Name of a Kubernetes TLS secret in the gateway namespace. When set, the
     Gateway serves HTTPS on 443 with it and redirects port 80. Default: unset

@@ -26,6 +26,8 @@ among equals).
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pulumi import Input
+
 from istio_mesh import defaults as d
 from istio_mesh import gateway_api_retries, grammar
 from istio_mesh.args import MatchArgs, MeshServiceArgs, MirrorArgs, RouteArgs, StringMatchArgs, TrafficPolicyArgs
@@ -251,7 +253,7 @@ def routes(svc: str, namespace: str, labels: Mapping[str, str], args: MeshServic
     default: list[RouteArgs] = [{"name": "default"}]
     rules = [_rule(i, r, svc, port, args) for i, r in enumerate(args.get("routes") or default)]
 
-    def route(name: str, parent: dict[str, Any], hostnames: list[str]) -> Manifest:
+    def route(name: str, parent: dict[str, Any], hostnames: list[Input[str]]) -> Manifest:
         spec: dict[str, Any] = {"parentRefs": [parent]}
         if hostnames:
             spec["hostnames"] = hostnames

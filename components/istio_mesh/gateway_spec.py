@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pulumi import Input
+
 from istio_mesh import defaults as d
 from istio_mesh.args import GatewayArgs, IstioControlPlaneArgs, TracingArgs
 from istio_mesh.retries import retry_policy
@@ -135,7 +137,7 @@ def kubernetes_gateway(gateway: GatewayArgs, namespace: str, name: str, address:
     hosts = gateway.get("hosts", list(d.GATEWAY.hosts))
     tls = gateway.get("tls_credential_name")
 
-    def listener(protocol: str, port: int, i: int, host: str) -> dict[str, Any]:
+    def listener(protocol: str, port: int, i: int, host: Input[str]) -> dict[str, Any]:
         out: dict[str, Any] = {"name": f"{protocol.lower()}-{i}", "port": port, "protocol": protocol}
         if host != "*":
             out["hostname"] = host

@@ -18,7 +18,7 @@ from istio_mesh.args import MeshNamespaceArgs, MeshServiceArgs
 from istio_mesh.grammar import env_prefix
 from istio_mesh.registration import register
 from istio_mesh.security_spec import grant_policy
-from istio_mesh.shape import ArgsError, Problem
+from istio_mesh.shape import ArgsError, Problem, known_first
 
 if TYPE_CHECKING:
     from istio_mesh.control_plane import IstioControlPlane
@@ -53,15 +53,15 @@ def service_of(
 
     merged: dict[str, Any] = {**args, "namespace": namespace.spec.name}
     env = dict(merged.get("env", {}))
-    egress = set(merged.get("egress_hosts", []))
+    egress = list(merged.get("egress_hosts", []))
     for callee in calls:
         env.setdefault(f"{env_prefix(callee.spec.name)}_HOST", callee.spec.host)
         env.setdefault(f"{env_prefix(callee.spec.name)}_PORT", str(callee.spec.port))
-        egress.add(f"{callee.spec.namespace}/{callee.spec.host}")
+        egress.append(f"{callee.spec.namespace}/{callee.spec.host}")
     if env:
         merged["env"] = env
     if calls:
-        merged["egress_hosts"] = sorted(egress)
+        merged["egress_hosts"] = known_first(egress)
     if entry:
         merged |= _entry(namespace, merged)
     ordered = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[namespace.resource]))

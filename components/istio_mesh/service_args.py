@@ -232,10 +232,11 @@ class ExposeArgs(TypedDict):
 
     gateway: str
     """The Gateway as "<namespace>/<name>"."""
-    hosts: NotRequired[list[str]]
+    hosts: NotRequired[list[Input[str]]]
     """External host names routed to this service. Default: ["*"]. With "*", a
     second VirtualService "<name>-ingress" is bound to the gateway alone, as
-    Istio rejects host "*" on one bound to the mesh."""
+    Istio rejects host "*" on one bound to the mesh. An Output is taken as a host
+    name, never "*", and checked by Istio's webhook once known."""
 
 
 class AutoscalingArgs(TypedDict):
@@ -324,11 +325,12 @@ class MeshServiceArgs(TypedDict):
     """A PodDisruptionBudget (at most one pod down) for each version with more
     than one replica or an autoscaler. Default: true, so that node drains keep
     the service up."""
-    egress_hosts: NotRequired[list[str]]
+    egress_hosts: NotRequired[list[Input[str]]]
     """Hosts the proxy needs to know, as "<namespace>/<host>" ("*/<host>" for
     external ones). When set, a Sidecar resource limits the proxy's configuration
     to them and the control plane's root namespace, which cuts proxy memory in
-    large meshes. Default: unset (the proxy knows the whole mesh)."""
+    large meshes. Outputs are taken as they resolve (checked by Istio's webhook).
+    Default: unset (the proxy knows the whole mesh)."""
     root_namespace: NotRequired[str]
     """The control plane's root namespace, always reachable through the Sidecar.
     Default: "istio-system"."""

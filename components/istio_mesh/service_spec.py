@@ -9,13 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from pulumi import Input
+
 from istio_mesh import ambient_spec, gateway_api_spec
 from istio_mesh import defaults as d
 from istio_mesh.args import AutoscalingArgs, MeshServiceArgs, PortArgs, ProxyArgs, VersionArgs
 from istio_mesh.control_plane_spec import Manifest, k8s_resources
 from istio_mesh.routing_spec import destination_rule, meta, traffic_policy, virtual_services
 from istio_mesh.security_spec import authorization_policy, jwt_policies
-from istio_mesh.shape import is_known
+from istio_mesh.shape import is_known, known_first
 from istio_mesh.validation import mesh_service_problems, plain, port_name, raise_if, volume_name
 
 
@@ -370,9 +372,9 @@ def _service(svc: str, namespace: str, labels: Mapping[str, str], ports: list[Po
     }
 
 
-def _sidecar(svc: str, namespace: str, labels: Mapping[str, str], hosts: list[str], root: str) -> Manifest:
+def _sidecar(svc: str, namespace: str, labels: Mapping[str, str], hosts: list[Input[str]], root: str) -> Manifest:
     # The root namespace holds the control plane (istiod) the proxy must reach.
-    egress_hosts = sorted({*hosts, f"{root}/*"})
+    egress_hosts = known_first([*hosts, f"{root}/*"])
     return {
         "apiVersion": "networking.istio.io/v1",
         "kind": "Sidecar",

@@ -27,7 +27,7 @@ from istio_mesh.checks import (
 from istio_mesh.gateway_api_spec import gateway_api_problems
 from istio_mesh.retries import retries_problems
 from istio_mesh.revision_validation import domain, label_value
-from istio_mesh.shape import Problem, did_you_mean, join, shaped
+from istio_mesh.shape import Problem, did_you_mean, is_known, join, shaped
 
 
 def port_name(port: Mapping[str, Any]) -> str:
@@ -213,6 +213,8 @@ def _jwt(jwt: Mapping[str, Any], path: str) -> list[Problem]:
 
 
 def _egress_host(host: str, path: str) -> list[Problem]:
+    if not is_known(host):
+        return []  # checked by Istio's webhook once it resolves
     namespace, sep, name = host.partition("/")
     ns_ok = namespace in ("*", ".") or grammar.dns_label(namespace) is None
     name_ok = name == "*" or grammar.host(name) is None

@@ -75,6 +75,14 @@ def is_known(value: Any) -> bool:
     return not (isinstance(value, Awaitable) or (hasattr(value, "apply") and hasattr(value, "is_secret")))
 
 
+def known_first(values: Iterable[Any]) -> list[Any]:
+    """The known values sorted, each once, then those not known yet (Outputs) in their
+    order: a stable list to render, which the API server dedupes no further."""
+    items = list(values)
+    known = sorted({v for v in items if is_known(v)})
+    return [*known, *(v for v in items if not is_known(v))]
+
+
 def _type_name(typ: Any) -> str:
     parts = input_parts(typ)
     if parts:
