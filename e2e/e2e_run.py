@@ -221,6 +221,7 @@ def run(args: argparse.Namespace) -> int:
             c("3d Deployments: inject label + injected-by annotation", r.check_deployments)
             c("3e every registered object exists", r.check_registered)
             c("3f secret only in the Kubernetes Secret", r.check_secret)
+            c("3g the components' outputs hold resource references", r.check_references)
 
             def idempotent() -> str:
                 res = r.preview(expect_no_changes=True)

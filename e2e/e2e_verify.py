@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from e2e_common import PROJECT, ROOT, SECRET_KEY, SECRET_VALUE, unwrapped_occurrences, wait_until
+from e2e_common import PROJECT, ROOT, SECRET_KEY, SECRET_SIG, SECRET_VALUE, unwrapped_occurrences, wait_until
 from e2e_kube import Kube
 
 
@@ -217,6 +217,37 @@ class Verify:
         if exposed:
             raise AssertionError(f"secret value outside secret-marked values in the state at {exposed[:5]}")
         return f"only in Secret {ns}/{name} (base64); not in the state ({len(raw)} chars), backend files, Deployments"
+
+    def check_references(self) -> str:
+        """What other languages order by: the control plane's `ready_releases` and each
+        namespace's `namespace_resource` are, in the state, references to the very Helm
+        releases and Namespace the engine created (not copies of their values)."""
+        by_urn = {r["urn"]: r for r in self.state()}
+        ref_sig = "5cf8f73096256a8f31e491e813e4eb8e"  # Pulumi's marker of a resource reference
+
+        def refs(value: Any) -> list[str]:
+            items = value if isinstance(value, list) else [value]
+            return [i["urn"] for i in items if isinstance(i, dict) and i.get(SECRET_SIG) == ref_sig]
+
+        problems: list[str] = []
+        found: list[str] = []
+        for r in by_urn.values():
+            outputs = r.get("outputs") or {}
+            key = {
+                "istio-mesh:index:IstioControlPlane": "ready_releases",
+                "istio-mesh:index:MeshNamespace": "namespace_resource",
+            }.get(r["type"])
+            if key is None:
+                continue
+            urns = refs(outputs.get(key))
+            kinds = {by_urn[u]["type"] if u in by_urn else "missing" for u in urns}
+            want = "kubernetes:helm.sh/v3:Release" if key == "ready_releases" else "kubernetes:core/v1:Namespace"
+            if not urns or kinds != {want}:
+                problems.append(f"{r['urn']}: {key} = {outputs.get(key)!r:.200}")
+            found.append(f"{r['urn'].rsplit('::', 1)[-1]}.{key}: {len(urns)}")
+        if problems or not found:
+            raise AssertionError("; ".join(problems) or "no control plane or namespace component in the state")
+        return ", ".join(found)
 
     def raw_export(self) -> str:
         import subprocess

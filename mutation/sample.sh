@@ -10,8 +10,10 @@ if [[ "${1:-}" == "--fresh" || ! -d "$ROOT/mutation/work/mutants" ]]; then
   # Generates every mutant and collects which tests reach each function; tests none.
   bash "$ROOT/mutation/run.sh" --fresh "none-at-all" >/dev/null 2>&1 || true
 fi
+order="$ROOT/mutation/work/order.txt"
 while true; do
-  batch=$("$PY" "$ROOT/mutation/sample.py" --unchecked 'istio_mesh/*.py' 'mesh/analysis/*.py' | head -n 100)
+  "$PY" "$ROOT/mutation/sample.py" --unchecked 'istio_mesh/*.py' 'mesh/analysis/*.py' >"$order"
+  batch=$(head -n 100 "$order")
   [[ -z "$batch" ]] && break
   # shellcheck disable=SC2086 # one argument per mutant name
   bash "$ROOT/mutation/run.sh" --keep $batch >/dev/null 2>&1 || true
