@@ -21,6 +21,7 @@ from mesh.environment import plan_environment
 from mesh.offline import PROJECT_DIR, run_stack
 from tests.charts import needs_charts, one, render_release, unread_keys
 from tests.conftest import service_args
+from tests.test_golden import matches_golden_entry
 
 AMBIENT = PROJECT_DIR / "examples" / "stacks" / "ambient.yaml"
 L7 = {
@@ -141,7 +142,9 @@ def test_ambient_installs_base_istiod_cni_ztunnel_then_gateways_then_workloads(e
     ztunnel = next(r for r in example.find("Release") if r.inputs["name"] == "ztunnel")
     cut = dataclasses.replace(ztunnel, dependencies=tuple(d for d in ztunnel.dependencies if "cni" not in d))
     broken = Inventory([cut if r.urn == ztunnel.urn else r for r in example.resources])
-    assert "MESH0604" in {f.code for f in gateway_api_ordering_findings(broken)}
+    found = [f for f in gateway_api_ordering_findings(broken) if f.code == "MESH0604"]
+    matches_golden_entry("findings-cases", "MESH0604 ztunnel_not_after_the_cni", [f.as_dict() for f in found])
+    assert found
 
 
 def stack() -> dict[str, Any]:

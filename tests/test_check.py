@@ -13,6 +13,7 @@ from mesh.analysis import check
 from mesh.analysis.schemas import CRDS_ENV
 from mesh.cli import main
 from tests.conftest import crds, needs_crds, run_program, service_args
+from tests.test_golden import matches_golden_entry
 
 
 def findings_of(run, declared=None):
@@ -22,6 +23,14 @@ def findings_of(run, declared=None):
 
 def codes(run, declared=None):
     return {f.code for f in findings_of(run, declared)}
+
+
+def reported(code, run, key, declared=None):
+    """Whether ``code`` is found, and what it says is word for word its golden entry
+    (tests/golden/findings-cases.json, under ``key``)."""
+    found = [f.as_dict() for f in findings_of(run, declared) if f.code == code]
+    matches_golden_entry("findings-cases", key, found)
+    return bool(found)
 
 
 def mesh_with(extra=None, service=None, ordered=True):
@@ -88,7 +97,9 @@ def test_a_destination_to_an_unknown_host_or_subset_is_ist0101():
             hosts=["third.example.com"],
         ),
     ]
-    findings = [f for f in findings_of(mesh_with(extra)) if f.code == "IST0101"]
+    run = mesh_with(extra)
+    assert reported("IST0101", run, "IST0101 a_destination_to_an_unknown_host_or_subset")
+    findings = [f for f in findings_of(run) if f.code == "IST0101"]
     assert {f.path for f in findings} == {
         "spec.http[0].route[0].destination.subset",
         "spec.http[0].route[0].destination.host",
@@ -96,13 +107,21 @@ def test_a_destination_to_an_unknown_host_or_subset_is_ist0101():
 
 
 def test_two_mesh_virtual_services_for_one_host_are_ist0109():
-    assert "IST0109" in codes(mesh_with([vs("dup", [{"route": [{"destination": DEST}]}])]))
+    assert reported(
+        "IST0109",
+        mesh_with([vs("dup", [{"route": [{"destination": DEST}]}])]),
+        "IST0109 two_mesh_virtual_services_for_one_host_are_ist0109",
+    )
 
 
 def test_a_destination_without_port_on_a_multi_port_service_is_ist0112():
     service = service_args(ports=[{"port": 9080}, {"port": 9090, "name": "admin"}])
     extra = [vs("other", [{"route": [{"destination": {"host": DEST["host"]}}]}], hosts=["x.example.com"])]
-    assert "IST0112" in codes(mesh_with(extra, service=service))
+    assert reported(
+        "IST0112",
+        mesh_with(extra, service=service),
+        "IST0112 a_destination_without_port_on_a_multi_port_service_is_ist0112",
+    )
 
 
 def test_a_port_name_without_protocol_is_ist0118():
@@ -112,7 +131,7 @@ def test_a_port_name_without_protocol_is_ist0118():
         "metadata": {"name": "legacy", "namespace": "shop"},
         "spec": {"selector": {"app": "legacy"}, "ports": [{"name": "web", "port": 80}]},
     }
-    assert "IST0118" in codes(mesh_with([svc]))
+    assert reported("IST0118", mesh_with([svc]), "IST0118 a_port_name_without_protocol_is_ist0118")
 
 
 def test_both_injection_labels_on_a_namespace_is_ist0123():
@@ -121,7 +140,7 @@ def test_both_injection_labels_on_a_namespace_is_ist0123():
         "kind": "Namespace",
         "metadata": {"name": "both", "labels": {"istio-injection": "enabled", "istio.io/rev": "a"}},
     }
-    assert "IST0123" in codes(mesh_with([ns]))
+    assert reported("IST0123", mesh_with([ns]), "IST0123 both_injection_labels_on_a_namespace_is_ist0123")
 
 
 def test_a_route_after_a_catch_all_is_ist0130():
@@ -135,7 +154,7 @@ def test_a_route_after_a_catch_all_is_ist0130():
             hosts=["late.example.com"],
         )
     ]
-    assert "IST0130" in codes(mesh_with(extra))
+    assert reported("IST0130", mesh_with(extra), "IST0130 a_route_after_a_catch_all_is_ist0130")
 
 
 def test_a_subset_that_selects_no_pod_is_ist0173():
@@ -145,11 +164,13 @@ def test_a_subset_that_selects_no_pod_is_ist0173():
         "metadata": {"name": "ghost", "namespace": "shop"},
         "spec": {"host": "review", "subsets": [{"name": "v7", "labels": {"version": "v7"}}]},
     }
-    assert "IST0173" in codes(mesh_with([dr]))
+    assert reported("IST0173", mesh_with([dr]), "IST0173 a_subset_that_selects_no_pod_is_ist0173")
 
 
 def test_workloads_and_custom_resources_not_ordered_after_the_control_plane_are_found():
-    assert {"MESH0101", "MESH0102"} <= codes(mesh_with(ordered=False))
+    run = mesh_with(ordered=False)
+    assert reported("MESH0101", run, "MESH0101 workloads_not_ordered_after_the_control_plane")
+    assert reported("MESH0102", run, "MESH0102 custom_resources_not_ordered_after_the_control_plane")
 
 
 def test_a_kubernetes_schema_violation_is_mesh0001():
@@ -159,19 +180,22 @@ def test_a_kubernetes_schema_violation_is_mesh0001():
         "metadata": {"name": "odd", "namespace": "shop"},
         "spec": {"ports": [{"name": "http", "port": "eighty"}]},
     }
-    (finding,) = [f for f in findings_of(mesh_with([svc])) if f.code == "MESH0001"]
+    run = mesh_with([svc])
+    assert reported("MESH0001", run, "MESH0001 a_kubernetes_schema_violation")
+    (finding,) = [f for f in findings_of(run) if f.code == "MESH0001"]
     assert finding.object == "Service/shop/odd" and finding.path == "spec.ports.0.port"
 
 
 @needs_crds
 def test_an_istio_schema_violation_is_mesh0001():
     bad = vs("bad", [{"route": [{"destination": DEST}], "retries": {"attempts": "many"}}], hosts=["bad.example.com"])
-    assert "MESH0001" in codes(mesh_with([bad]))
+    assert reported("MESH0001", mesh_with([bad]), "MESH0001 an_istio_schema_violation_is_mesh0001")
 
 
 def test_policies_that_block_a_declared_call_or_admit_an_undeclared_one_are_found(stacks):
     run = copy.deepcopy(stacks["dev"])
-    assert {"MESH0201"} <= codes(run, declared={("product", "review"), ("review", "rating"), ("rating", "product")})
+    declared = {("product", "review"), ("review", "rating"), ("rating", "product")}
+    assert reported("MESH0201", run, "MESH0201 policies_that_block_a_declared_call", declared=declared)
     open_run = mesh_with([DEFAULT_DENY])
     assert codes(open_run, declared=set()) == set()  # a single workload has nobody to call
 
@@ -214,6 +238,7 @@ def test_a_service_without_its_own_policy_admits_anyone_and_that_is_mesh0202():
 
     run = run_program(two_services)  # no policy at all: each admits the other, undeclared
     found = [f for f in authorization_findings(run, declared=set()) if f.code == "MESH0202"]
+    matches_golden_entry("findings-cases", "MESH0202 a_service_without_its_own_policy", [f.as_dict() for f in found])
     assert {f.object for f in found} == {"AuthorizationPolicy/shop/review", "AuthorizationPolicy/shop/rating"}
     assert authorization_findings(run, declared={("review", "rating"), ("rating", "review")}) == []
 
@@ -231,7 +256,11 @@ def test_a_deny_on_missing_tokens_does_not_block_a_peer_but_a_plain_deny_does():
 
 
 def test_a_wildcard_host_on_a_mesh_bound_virtual_service_is_mesh0103():
-    assert "MESH0103" in codes(mesh_with([vs("star", [{"route": [{"destination": DEST}]}], hosts=["*"])]))
+    assert reported(
+        "MESH0103",
+        mesh_with([vs("star", [{"route": [{"destination": DEST}]}], hosts=["*"])]),
+        "MESH0103 a_wildcard_host_on_a_mesh_bound_virtual_service_is_mesh0103",
+    )
 
 
 def test_a_mirror_to_an_undefined_subset_is_ist0101():
@@ -242,7 +271,9 @@ def test_a_mirror_to_an_undefined_subset_is_ist0101():
             hosts=["m.example.com"],
         )
     ]
-    (finding,) = [f for f in findings_of(mesh_with(extra)) if f.code == "IST0101"]
+    run = mesh_with(extra)
+    assert reported("IST0101", run, "IST0101 a_mirror_to_an_undefined_subset")
+    (finding,) = [f for f in findings_of(run) if f.code == "IST0101"]
     assert finding.path == "spec.http[0].mirror.subset"
 
 

@@ -30,6 +30,7 @@ from tests.route_outcomes import (
     mesh_default_retries,
     vs_outcome,
 )
+from tests.test_golden import matches_golden_entry
 
 EXAMPLES = PROJECT_DIR / "examples" / "stacks"
 needs_gateway_crds = pytest.mark.skipif(
@@ -279,6 +280,9 @@ def test_routes_that_name_no_service_or_port_are_found(example):
     broken["spec"]["rules"][0]["backendRefs"][0]["port"] = 1234
     others = [r for r in example.resources if r.urn != route.urn]
     findings = gateway_api_findings(Inventory([*others, dataclasses.replace(route, inputs=broken)]))
+    matches_golden_entry(
+        "findings-cases", "MESH0602 routes_that_name_no_service_or_port", [f.as_dict() for f in findings]
+    )
     assert {(f.code, f.path) for f in findings} == {
         ("MESH0602", "spec.rules[1].backendRefs[1]"),
         ("MESH0602", "spec.rules[0].backendRefs[0].port"),
@@ -291,7 +295,11 @@ def test_istiod_and_every_route_wait_for_the_gateway_api_crds(example):
     istiod = next(r for r in example.find("Release") if r.inputs["name"] == "istiod")
     cut = dataclasses.replace(istiod, dependencies=tuple(d for d in istiod.dependencies if "gateway-api-crds" not in d))
     inventory = Inventory([cut if r.urn == istiod.urn else r for r in example.resources])
-    assert [f.code for f in gateway_api_ordering_findings(inventory)] == ["MESH0603"]
+    found = gateway_api_ordering_findings(inventory)
+    matches_golden_entry(
+        "findings-cases", "MESH0603 istiod_not_after_the_gateway_api_crds", [f.as_dict() for f in found]
+    )
+    assert [f.code for f in found] == ["MESH0603"]
     config_file = next(r for r in example.resources if r.type == "kubernetes:yaml/v2:ConfigFile")
     assert config_file.inputs["file"].endswith("/v1.5.1/standard-install.yaml")
 
@@ -302,7 +310,11 @@ def test_an_ingress_gateway_that_no_route_binds_is_found(example):
         for r in example.resources
         if not (r.kind == "HTTPRoute" and r.inputs["metadata"]["name"].endswith("-ingress"))
     ]
-    assert [f.code for f in gateway_api_findings(Inventory(kept))] == ["MESH0605"]
+    found = gateway_api_findings(Inventory(kept))
+    matches_golden_entry(
+        "findings-cases", "MESH0605 an_ingress_gateway_that_no_route_binds", [f.as_dict() for f in found]
+    )
+    assert [f.code for f in found] == ["MESH0605"]
 
 
 def test_render_shows_the_crd_manifest_beside_the_objects(tmp_path: Path, example):

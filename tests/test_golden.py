@@ -43,17 +43,36 @@ def text(value: Any) -> str:
     return json.dumps(value, indent=1, sort_keys=True, default=str) + "\n"
 
 
-@pytest.mark.parametrize("name", sorted(STACKS))
-def test_each_stack_plans_exactly_its_golden_snapshot(name):
+def matches_golden(name: str, value: Any) -> None:
+    """Fail with a diff unless ``value`` is ``golden/<name>.json`` (MESH_UPDATE_GOLDEN=1 rewrites it)."""
     path = GOLDEN / f"{name}.json"
-    actual = text(snapshot(STACKS[name]))
+    actual = text(value)
     if os.environ.get("MESH_UPDATE_GOLDEN") == "1":
         path.write_text(actual)
     expected = path.read_text() if path.exists() else ""
     if actual != expected:
-        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), str(path), "plan", n=2))
-        pytest.fail(f"the plan of {name} differs from {path.name} (MESH_UPDATE_GOLDEN=1 rewrites it):\n{diff[:6000]}")
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), str(path), "now", n=2))
+        pytest.fail(f"{name} differs from {path.name} (MESH_UPDATE_GOLDEN=1 rewrites it):\n{diff[:6000]}")
+
+
+def matches_golden_entry(name: str, key: str, value: Any) -> None:
+    """Fail unless ``value`` is entry ``key`` of ``golden/<name>.json``, a map that many tests
+    share, each its own key (MESH_UPDATE_GOLDEN=1 rewrites that entry alone)."""
+    path = GOLDEN / f"{name}.json"
+    entries: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    actual = json.loads(text(value))
+    if os.environ.get("MESH_UPDATE_GOLDEN") == "1":
+        entries[key] = actual
+        path.write_text(text(entries))
+    if entries.get(key) != actual:
+        pytest.fail(f"{key} of {path.name} is now {text(actual)[:4000]} (MESH_UPDATE_GOLDEN=1 rewrites it)")
+
+
+@pytest.mark.parametrize("name", sorted(STACKS))
+def test_each_stack_plans_exactly_its_golden_snapshot(name):
+    matches_golden(name, snapshot(STACKS[name]))
 
 
 def test_every_stack_and_example_has_a_snapshot_and_no_snapshot_is_stale():
-    assert sorted(p.stem for p in GOLDEN.glob("*.json")) == sorted(STACKS)
+    findings = {"findings-analyzers", "findings-risks", "findings-stacks", "findings-cases"}
+    assert sorted(p.stem for p in GOLDEN.glob("*.json")) == sorted({*STACKS, *findings})

@@ -12,6 +12,7 @@ from mesh.analysis.upgrades import (
 )
 from mesh.cli import main
 from mesh.offline import PROJECT_DIR, run_stack
+from tests.test_golden import matches_golden_entry
 
 CANARY = PROJECT_DIR / "examples" / "stacks" / "canary-upgrade.yaml"
 
@@ -32,6 +33,7 @@ def namespace(name, **labels):
 
 def test_a_release_pinned_before_a_security_patch_is_warned_about_by_advisory():
     (finding,) = vulnerable_versions([istiod(version="1.30.3"), istiod("b", version="1.30.5")])
+    matches_golden_entry("findings-cases", "MESH0501 a_release_pinned_before_a_security_patch", finding.as_dict())
     assert (finding.code, finding.severity, finding.object) == ("MESH0501", "warning", "Release/istio-system/istiod")
     assert "ISTIO-1.30.4-SECURITY" in finding.message and "1.30.5" in finding.fix
     oci = {**istiod(version="1.30.3"), "chart": "oci://mirror.example/istio/base"}
@@ -49,6 +51,9 @@ def test_a_namespace_or_gateway_selecting_a_revision_no_istiod_provides_is_an_er
     ]
     gateway = {"name": "gw", "chart": "gateway", "namespace": "istio-ingress", "values": {"revision": "canary"}}
     found = revision_selection([*releases, gateway], manifests)
+    matches_golden_entry(
+        "findings-cases", "MESH0502 selecting_a_revision_no_istiod_provides", [f.as_dict() for f in found]
+    )
     assert {(f.code, f.object) for f in found} == {
         ("MESH0502", "Namespace/gone"),
         ("MESH0502", "Namespace/default"),
@@ -64,6 +69,7 @@ def test_a_gateway_tls_secret_the_stack_does_not_create_is_warned_about():
         "spec": {"servers": [{"port": {"number": 80}}, {"tls": {"credentialName": "shop-tls"}}]},
     }
     (finding,) = gateway_tls_secrets([gateway])
+    matches_golden_entry("findings-cases", "MESH0503 a_gateway_tls_secret_the_stack_does_not_create", finding.as_dict())
     assert (finding.code, finding.path) == ("MESH0503", "spec.servers[1].tls.credentialName")
     secret = {"kind": "Secret", "metadata": {"name": "shop-tls", "namespace": "istio-ingress"}}
     assert gateway_tls_secrets([gateway, secret]) == []
@@ -83,6 +89,8 @@ def test_tracing_through_an_undeclared_provider_is_an_error_and_through_none_a_w
         }
 
     assert tracing_providers([declared], [telemetry("mesh-tracing")]) == []
+    undeclared = tracing_providers([declared], [telemetry("jaeger")]) + tracing_providers([istiod()], [telemetry()])
+    matches_golden_entry("findings-cases", "MESH0504 MESH0505 tracing_providers", [f.as_dict() for f in undeclared])
     assert [(f.code, f.severity) for f in tracing_providers([declared], [telemetry("jaeger")])] == [
         ("MESH0504", "error")
     ]
@@ -93,6 +101,9 @@ def test_tracing_through_an_undeclared_provider_is_an_error_and_through_none_a_w
 def test_request_authentications_without_blocked_jwks_cidrs_on_istiod_raise_ist0175():
     auth = {"kind": "RequestAuthentication", "metadata": {"name": "product", "namespace": "shop"}}
     (finding,) = jwks_fetch_unrestricted([istiod()], [auth])
+    matches_golden_entry(
+        "findings-cases", "IST0175 request_authentications_without_blocked_jwks_cidrs", finding.as_dict()
+    )
     assert (finding.code, finding.severity) == ("IST0175", "warning")
     assert "1 RequestAuthentication resource(s) exist (RequestAuthentication/shop/product)" in finding.message
     hardened = istiod(pilot={"env": {"BLOCKED_CIDRS_IN_JWKS_URIS": "10.0.0.0/8"}})
