@@ -166,9 +166,16 @@ def test_routes_in_gateway_api_precedence_order_or_disjoint_are_accepted():
         {"match": [{"headers": {"x-canary": {"exact": "always"}}}], "destinations": [{"version": "v2"}]},
     ]
     plan_environment(load(values))
+    # Disjoint: the longer prefix, ranked first, takes nothing from the route before it.
     values["services"][1]["routes"][:2] = [
-        {"match": [{"uri_prefix": "/static"}], "destinations": [{"version": "v1"}]},
+        {"match": [{"uri_prefix": "/s"}], "destinations": [{"version": "v1"}]},
         {"match": [{"uri_prefix": "/api/v2"}], "destinations": [{"version": "v2"}]},
+    ]
+    plan_environment(load(values))
+    # Disjoint by an exact header both name, with different values.
+    values["services"][1]["routes"][:2] = [
+        {"match": [{"headers": {"x-team": {"exact": "a"}}}], "destinations": [{"version": "v1"}]},
+        {"match": [{"uri_prefix": "/api", "headers": {"x-team": {"exact": "b"}}}], "destinations": [{"version": "v2"}]},
     ]
     plan_environment(load(values))
 

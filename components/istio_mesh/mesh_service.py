@@ -78,8 +78,10 @@ class MeshService(pulumi.ComponentResource):
                 metadata = cast(k8s.core.v1.Secret, secret).metadata
                 secret_names[base] = metadata.apply(functools.partial(_name_of, base=base))
                 self.children.append(secret)
-            else:
+            elif secret_names and manifest["kind"] == "Deployment":
                 self.children.append(register(name, with_secret_refs(manifest, secret_names), child_opts))
+            else:
+                self.children.append(register(name, manifest, child_opts))
         versions = list(spec.versions)
         self.service_name = pulumi.Output.from_input(spec.name)
         self.namespace = pulumi.Output.from_input(spec.namespace)
