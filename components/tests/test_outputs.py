@@ -5,9 +5,9 @@ from typing import Any
 
 import pulumi
 import pytest
+from conftest import service_args
 
 from istio_mesh import ArgsError, IstioControlPlane, MeshService
-from conftest import service_args
 
 
 def registered(mocks: Any, body: Any) -> dict[tuple[str, str], dict[str, Any]]:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from conftest import Mocks
 from pulumi.errors import InputPropertyError
 from pulumi.runtime.mocks import MockMonitor
 
@@ -112,22 +113,11 @@ def test_construct_names_an_enum_value_outside_its_members():
         provider().construct("x", "istio-mesh:index:MeshService", inputs, None)
 
 
-class DependencyMocks(pulumi.runtime.Mocks):
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        state = dict(args.inputs)
-        if args.typ == "kubernetes:helm.sh/v3:Release":
-            state["status"] = {"status": "deployed"}
-        return f"{args.name}-id", state
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
-        return {}, None
-
-
 @pytest.fixture
 def dependencies() -> dict[str, list[str]]:
     """Each registration's explicit dependencies (URNs), by ``<type>::<name>``, as the engine gets them."""
     recorded: dict[str, list[str]] = {}
-    mocks = DependencyMocks()
+    mocks = Mocks()
 
     class Recording(MockMonitor):
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
