@@ -44,3 +44,21 @@ def test_the_gateway_pod_takes_its_labels_account_and_revision_from_the_chart_va
         "istio.io/rev": "canary",
     }
     assert (custom.service_account, custom.annotations, custom.namespace) == ("default", {"a": "1"}, "edge")
+
+
+def test_a_template_s_deprecated_service_account_field_still_names_its_identity():
+    template = {"metadata": {"labels": {"app": "a"}}, "spec": {"serviceAccount": "legacy", "containers": []}}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "a", "namespace": "shop"},
+        "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": template},
+    }
+    (pod,) = pods(Inventory.of_manifests([deployment]))
+    assert pod.service_account == "legacy"
+    template["spec"]["serviceAccountName"] = "current"
+    (pod,) = pods(Inventory.of_manifests([deployment]))
+    assert pod.service_account == "current"
+    del template["spec"]["serviceAccountName"], template["spec"]["serviceAccount"]
+    (pod,) = pods(Inventory.of_manifests([deployment]))
+    assert pod.service_account == "default"

@@ -339,3 +339,18 @@ def test_pods_come_from_templates_and_the_gateway_chart_with_istios_injection_ru
     assert injected({}, {"sidecar.istio.io/inject": "true"}, {})
     assert injected({"istio.io/rev": "canary"}, {}, {})
     assert not injected({}, {}, {})
+
+
+def test_uid_1337_on_a_container_is_ist0144_at_that_container(stacks):
+    base = stacks["dev"]
+    d = deployment()
+    d["spec"]["template"]["spec"]["containers"][0]["securityContext"] = {"runAsUser": 1337}
+    inventory = Inventory(list(base.resources) + Inventory.of_manifests([lab()[0], d, *lab()[2:]]).resources)
+    found = [f for f in check(inventory, declared=base.declared_calls) if f.code == "IST0144"]
+    assert [(f.object, f.path, f.message) for f in found] == [
+        (
+            "Deployment/lab/lab-v1",
+            "spec.template.spec.containers[0].securityContext.runAsUser",
+            "User ID (UID) 1337 is reserved for the sidecar proxy",
+        )
+    ]

@@ -335,6 +335,11 @@ def test_a_listener_certificate_the_stack_does_not_create_is_reported():
     spec = control_plane_spec({"traffic_api": "gateway-api", "gateway": {"tls_credential_name": "shop-tls"}})
     findings = gateway_api_findings(Inventory.of_manifests(spec.resources))
     assert [(f.code, f.path) for f in findings] == [("MESH0503", "spec.listeners[1].tls.certificateRefs[0]")]
+    # A reference without a namespace is to the Gateway's own: the Secret there serves it.
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "shop-tls", "namespace": "istio-ingress"}}
+    assert gateway_api_findings(Inventory.of_manifests([*spec.resources, secret])) == []
+    elsewhere = {**secret, "metadata": {"name": "shop-tls", "namespace": "shop"}}
+    assert len(gateway_api_findings(Inventory.of_manifests([*spec.resources, elsewhere]))) == 1
 
 
 @needs_gateway_crds

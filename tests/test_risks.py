@@ -120,3 +120,14 @@ def test_an_empty_services_list_is_accepted_and_installs_the_control_plane_only(
     assert not result.find("Deployment") and result.find("Release")
     assert any("MESH0404" in w for w in warned)
     assert json.loads(json.dumps(result.outputs["services"])) == {}
+
+
+@pytest.mark.parametrize(("attempts", "warned"), [(2, False), (3, True)])
+def test_retries_are_risky_only_when_every_try_cannot_fit_in_the_timeout(attempts, warned):
+    """The first try and each retry, per_try_timeout each: 1 s x (2 + 1) fits in 3 s, x (3 + 1) does not."""
+
+    def retries(services: list[dict[str, Any]]) -> None:
+        services[2]["timeout"] = "3s"
+        services[2]["retries"] = {"attempts": attempts, "per_try_timeout": "1s"}
+
+    assert ("MESH0409" in planned_codes(services_with(retries))) is warned
