@@ -62,3 +62,106 @@ def test_a_template_s_deprecated_service_account_field_still_names_its_identity(
     del template["spec"]["serviceAccountName"], template["spec"]["serviceAccount"]
     (pod,) = pods(Inventory.of_manifests([deployment]))
     assert pod.service_account == "default"
+
+
+def test_a_service_uses_its_own_waypoint_else_its_namespace_s_and_none_means_none():
+    from mesh.analysis.authorization import waypoints_by_service
+
+    def service(name, **labels):
+        return {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": name, "namespace": "shop", "labels": labels},
+        }
+
+    namespace = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "shop", "labels": {"istio.io/use-waypoint": "shop-wp"}},
+    }
+    inventory = Inventory.of_manifests(
+        [
+            namespace,
+            service("a"),
+            service("b", **{"istio.io/use-waypoint": "b-wp"}),
+            service("c", **{"istio.io/use-waypoint": "none"}),
+        ]
+    )
+    assert waypoints_by_service(inventory) == {("shop", "a"): "shop-wp", ("shop", "b"): "b-wp"}
+
+
+def test_a_listener_certificate_in_another_namespace_is_looked_for_there():
+    from mesh.analysis.gateway_api import gateway_api_findings
+
+    ref = {"group": "", "kind": "Secret", "name": "shop-tls", "namespace": "certs"}
+    gateway = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "gw", "namespace": "istio-ingress"},
+        "spec": {
+            "gatewayClassName": "istio",
+            "listeners": [{"name": "https", "port": 443, "protocol": "HTTPS", "tls": {"certificateRefs": [ref]}}],
+        },
+    }
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "shop-tls", "namespace": "certs"}}
+    assert [
+        f.code for f in gateway_api_findings(Inventory.of_manifests([gateway, secret])) if f.code == "MESH0503"
+    ] == []
+    in_gateway_ns = {**secret, "metadata": {"name": "shop-tls", "namespace": "istio-ingress"}}
+    found = gateway_api_findings(Inventory.of_manifests([gateway, in_gateway_ns]))
+    assert [f.code for f in found if f.code == "MESH0503"] == ["MESH0503"]
+
+
+def test_a_destination_rule_for_a_short_service_entry_host_resolves_it_in_their_namespace():
+    from mesh.analysis import check
+
+    entry = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "ServiceEntry",
+        "metadata": {"name": "api", "namespace": "shop"},
+        "spec": {"hosts": ["api"], "ports": [{"number": 80, "name": "http", "protocol": "HTTP"}], "resolution": "DNS"},
+    }
+    rule = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "DestinationRule",
+        "metadata": {"name": "api", "namespace": "shop"},
+        "spec": {"host": "api"},
+    }
+    assert [f for f in check(Inventory.of_manifests([entry, rule])) if f.code == "IST0174"] == []
+    elsewhere = {**rule, "metadata": {"name": "api", "namespace": "other"}}
+    assert [f.code for f in check(Inventory.of_manifests([entry, elsewhere])) if f.code == "IST0174"] == ["IST0174"]
+
+
+def test_a_crd_file_problem_names_the_file_as_the_user_named_it(tmp_path, monkeypatch):
+    import pytest
+
+    from mesh.analysis.schemas import CrdFileError, load_istio_schemas
+
+    (tmp_path / "crds.yaml").write_text("kind: ConfigMap\napiVersion: v1\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CrdFileError) as err:
+        load_istio_schemas("crds.yaml")
+    assert str(err.value).startswith("crds.yaml") and str(tmp_path) not in str(err.value)
+
+
+def test_every_istio_chart_at_a_vulnerable_version_is_warned_about():
+    from mesh.analysis.upgrades import vulnerable_versions
+
+    for chart in ("base", "istiod", "gateway", "cni", "ztunnel"):
+        release = {"name": chart, "chart": chart, "version": "1.30.3", "namespace": "istio-system"}
+        assert [f.code for f in vulnerable_versions([release])] == ["MESH0501"], chart
+    assert (
+        vulnerable_versions([{"name": "x", "chart": "kiali", "version": "1.30.3", "namespace": "istio-system"}]) == []
+    )
+
+
+def test_shapes_keep_the_values_an_array_schema_constrains_and_free_those_it_does_not():
+    from mesh.analysis.schema_rules import Shapes
+
+    free = Shapes({"type": "object", "properties": {"ports": {"type": "array", "items": {"type": "integer"}}}})
+    assert free.key({"ports": [1]}) == free.key({"ports": [2]})  # any integer: one shape
+    assert free.key({"ports": [1]}) != free.key({"ports": [1, 2]})  # the number of items is kept
+    for constraint in ({"enum": [[1]]}, {"const": [1]}, {"uniqueItems": True}, {"contains": {"const": 1}}):
+        schema = {"type": "array", "items": {"type": "integer"}, **constraint}
+        kept = Shapes({"type": "object", "properties": {"ports": schema}})
+        assert kept.key({"ports": [1]}) != kept.key({"ports": [2]}), constraint
