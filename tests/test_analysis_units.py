@@ -165,3 +165,36 @@ def test_shapes_keep_the_values_an_array_schema_constrains_and_free_those_it_doe
         schema = {"type": "array", "items": {"type": "integer"}, **constraint}
         kept = Shapes({"type": "object", "properties": {"ports": schema}})
         assert kept.key({"ports": [1]}) != kept.key({"ports": [2]}), constraint
+
+
+def test_a_service_port_without_a_name_is_ist0118_naming_the_empty_name():
+    from mesh.analysis import check
+
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "a", "namespace": "shop"},
+        "spec": {"selector": {"app": "a"}, "ports": [{"port": 80}]},
+    }
+    (found,) = [f for f in check(Inventory.of_manifests([svc])) if f.code == "IST0118"]
+    assert (found.path, found.message) == ("spec.ports[0].name", "port name '' gives Istio no protocol")
+
+
+def test_a_cycle_of_schema_references_is_kept_verbatim_not_followed_forever():
+    from mesh.analysis.schema_rules import Shapes
+
+    shapes = Shapes({"$ref": "#/definitions/a"}, {"a": {"$ref": "#/definitions/b"}, "b": {"$ref": "#/definitions/a"}})
+    assert shapes.key({"x": 1}) != shapes.key({"x": 2})
+
+
+def test_resources_sharing_a_urn_are_mesh0302_and_unnamed_manifests_get_distinct_names():
+    from mesh.analysis.uniqueness import uniqueness_findings
+
+    a = Resource("kubernetes:core/v1:ConfigMap", "a", "urn:x", "", (), False, False, True, {"metadata": {"name": "a"}})
+    b = Resource("kubernetes:core/v1:ConfigMap", "b", "urn:x", "", (), False, False, True, {"metadata": {"name": "b"}})
+    found = [f.as_dict() for f in uniqueness_findings(Inventory([a, b])) if f.code == "MESH0302"]
+    assert [(f["object"], f["path"], f["message"]) for f in found] == [
+        ("ConfigMap/b", "", "URN urn:x is also that of 'a'")
+    ]
+    unnamed = Inventory.of_manifests([{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}] * 2)
+    assert [r.name for r in unnamed.resources] == ["0", "1"]

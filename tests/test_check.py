@@ -287,3 +287,11 @@ def test_every_istio_code_has_istios_own_level():
     levels = {m["code"]: m["level"].lower() for m in documented}
     ours = {code: rule.severity for code, rule in RULES.items() if code.startswith("IST")}
     assert {code: levels[code] for code in ours} == ours
+
+
+def test_a_policy_naming_a_caller_the_stack_does_not_declare_is_mesh0202(stacks):
+    run = stacks["dev"]
+    undeclared = set(run.declared_calls) - {("product", "review")}
+    assert reported("MESH0202", run, "MESH0202 a_policy_naming_an_undeclared_caller", declared=undeclared)
+    found = [f for f in findings_of(run, undeclared) if f.code == "MESH0202"]
+    assert [f.message for f in found] == ["product may call review without declaring it"]
