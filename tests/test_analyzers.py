@@ -8,6 +8,7 @@ import pytest
 
 from mesh.analysis import INFO, Inventory, check
 from mesh.analysis.pods import injected, pods
+from tests.test_golden import matches_golden_entry
 
 NS = "lab"
 HOST = f"lab.{NS}.svc.cluster.local"
@@ -306,6 +307,11 @@ def test_selectors_that_select_no_pod_are_ist0101(stacks):
     sidecar = istio("Sidecar", "s", {"workloadSelector": {"labels": {"app": "ghost"}}})
     assert "IST0101" in codes(stacks, [*lab(), gateway])
     assert "IST0101" in codes(stacks, [*lab(), sidecar])
+    base = stacks["dev"]
+    for name, extra in (("gateway", gateway), ("sidecar", sidecar)):
+        inventory = Inventory(list(base.resources) + Inventory.of_manifests([*lab(), extra]).resources)
+        found = [f.as_dict() for f in check(inventory, declared=base.declared_calls) if f.code == "IST0101"]
+        matches_golden_entry("findings-cases", f"IST0101 a_{name}_selector_that_selects_no_pod", found)
     # The ingress gateway's Pod comes from its Helm release: a Gateway that selects it is fine.
     gateway["spec"]["selector"] = {"istio": "ingress"}
     sidecar["spec"]["workloadSelector"]["labels"] = {"app": "lab"}
@@ -353,4 +359,20 @@ def test_uid_1337_on_a_container_is_ist0144_at_that_container(stacks):
             "spec.template.spec.containers[0].securityContext.runAsUser",
             "User ID (UID) 1337 is reserved for the sidecar proxy",
         )
+    ]
+
+
+def test_short_hosts_resolve_in_their_namespace_when_a_gateway_route_bypasses_a_subset_split(stacks):
+    split = virtual_service("lab", [route({"dest": {"host": "lab", "subset": "v1"}})], hosts=["lab"])
+    ingress = virtual_service(
+        "lab-ingress",
+        [route({"dest": {"host": "lab"}})],
+        hosts=["shop.example.com"],
+        gateways=["istio-ingress/istio-ingress"],
+    )
+    base = stacks["dev"]
+    inventory = Inventory(list(base.resources) + Inventory.of_manifests([*lab(), split, ingress]).resources)
+    found = [f for f in check(inventory, declared=base.declared_calls) if f.code == "IST0140"]
+    assert [(f.object, f.path) for f in found] == [
+        ("VirtualService/lab/lab-ingress", "spec.http[0].route[0].destination")
     ]

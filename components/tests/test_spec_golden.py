@@ -30,7 +30,7 @@ EVERYTHING: dict[str, Any] = {
         },
         {"name": "v2", "image": "registry.example/review:2", "traffic_policy": {"load_balancer": "RANDOM"}},
     ],
-    "ports": [{"port": 9080}, {"port": 9090, "protocol": "grpc"}],
+    "ports": [{"port": 9080}, {"port": 9090, "protocol": "grpc"}, {"port": 5432, "protocol": "tcp"}],
     "env": {"LOG": "debug"},
     "secret_env": {"API_KEY": "x"},
     "resources": {"cpu_request": "100m", "memory_request": "128Mi", "cpu_limit": "1", "memory_limit": "256Mi"},
