@@ -376,3 +376,20 @@ def test_short_hosts_resolve_in_their_namespace_when_a_gateway_route_bypasses_a_
     assert [(f.object, f.path) for f in found] == [
         ("VirtualService/lab/lab-ingress", "spec.http[0].route[0].destination")
     ]
+
+
+def test_virtual_services_without_a_namespace_resolve_short_hosts_in_default(stacks):
+    def unnamespaced(vs: dict[str, Any]) -> dict[str, Any]:
+        return {**vs, "metadata": {"name": vs["metadata"]["name"]}}
+
+    split = unnamespaced(virtual_service("lab", [route({"dest": {"host": "lab", "subset": "v1"}})], hosts=["lab"]))
+    ingress = unnamespaced(
+        virtual_service(
+            "lab-ingress",
+            [route({"dest": {"host": "lab"}})],
+            hosts=["x.example.com"],
+            gateways=["istio-ingress/istio-ingress"],
+        )
+    )
+    found = [f for f in check(Inventory.of_manifests([split, ingress])) if f.code == "IST0140"]
+    assert [f.object for f in found] == ["VirtualService/lab-ingress"]
