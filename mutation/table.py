@@ -63,6 +63,7 @@ def sampled(by_module: dict[str, dict[str, str]]) -> None:
     over those with its 95% interval (the sample is uniform: mutation/sample.py)."""
     print("| group | mutants | checked | killed | timeout | survived | no tests | score | 95% interval |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    strata: list[tuple[int, int, int]] = []
     for group in ("validation", "spec builders", "analysis"):
         c: Counter[str] = Counter()
         for module, mutants in by_module.items():
@@ -76,6 +77,20 @@ def sampled(by_module: dict[str, dict[str, str]]) -> None:
         print(
             f"| {group} | {n} | {checked} | {c['killed']} | {c['timeout']} | {c['survived']} | {c['no tests']} "
             f"| **{score:.1%}** | {low:.1%} to {high:.1%} |"
+        )
+        strata.append((n, checked, killed))
+    total = sum(n for n, _, _ in strata)
+    if total and all(checked for _, checked, _ in strata):
+        # The whole scope, each group weighted by its size (a stratified sample).
+        share = sum(n / total * killed / checked for n, checked, killed in strata)
+        var = sum(
+            (n / total) ** 2 * (killed / checked) * (1 - killed / checked) / checked for n, checked, killed in strata
+        )
+        half = 1.96 * math.sqrt(var)
+        checked_all = sum(checked for _, checked, _ in strata)
+        print(
+            f"| **all three, weighted by size** | {total} | {checked_all} | | | | | **{share:.1%}** "
+            f"| {max(0.0, share - half):.1%} to {min(1.0, share + half):.1%} |"
         )
 
 
