@@ -198,3 +198,16 @@ def test_resources_sharing_a_urn_are_mesh0302_and_unnamed_manifests_get_distinct
     ]
     unnamed = Inventory.of_manifests([{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}] * 2)
     assert [r.name for r in unnamed.resources] == ["0", "1"]
+
+
+def test_an_object_larger_than_the_api_server_takes_is_mesh0303_with_its_size():
+    from mesh.analysis.uniqueness import uniqueness_findings
+
+    big = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "big", "namespace": "shop"},
+        "data": {"k": "x" * 2 * 2**20},
+    }
+    found = [f for f in uniqueness_findings(Inventory.of_manifests([big])) if f.code == "MESH0303"]
+    assert [(f.object, f.message) for f in found] == [("ConfigMap/shop/big", "2.0 MiB")]

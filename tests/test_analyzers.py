@@ -393,3 +393,17 @@ def test_virtual_services_without_a_namespace_resolve_short_hosts_in_default(sta
     )
     found = [f for f in check(Inventory.of_manifests([split, ingress])) if f.code == "IST0140"]
     assert [f.object for f in found] == ["VirtualService/lab-ingress"]
+
+
+def test_a_service_port_without_target_port_targets_its_own_number_in_ist0137(stacks):
+    first = service()
+    del first["spec"]["ports"][0]["targetPort"]  # so it targets 8080, its own number
+    second = service("lab-admin", port=9090, targetPort=8080)
+    manifests = [lab()[0], lab()[1], first, second, *lab()[3:]]
+    base = stacks["dev"]
+    inventory = Inventory(list(base.resources) + Inventory.of_manifests(manifests).resources)
+    found = [f for f in check(inventory, declared=base.declared_calls) if f.code == "IST0137"]
+    assert [f.message for f in found] == [
+        "This deployment lab-v1 is associated with multiple services ['lab', 'lab-admin'] "
+        "using targetPort '8080' but different ports: [8080, 9090]"
+    ]

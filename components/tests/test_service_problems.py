@@ -736,3 +736,14 @@ def test_every_problem_of_a_service_is_kept_in_the_order_of_its_keys():
 def test_an_autoscaling_problem_is_reported_beside_the_others():
     service = svc(namespace="Shop", autoscaling={"max_replicas": 1001})
     assert [p.path for p in mesh_service_problems(service, "s")] == ["s.namespace", "s.autoscaling.max_replicas"]
+
+
+def test_a_version_s_service_name_derives_from_the_service_name_not_the_component_name():
+    from conftest import service_args
+
+    from istio_mesh import ArgsError
+    from istio_mesh.service_spec import mesh_service_spec
+
+    long = "a" * 62  # "<service_name>-v1" is 65 characters: too long for a Service
+    with pytest.raises(ArgsError, match=r"args\.versions\[0\]\.name"):
+        mesh_service_spec("r", service_args(traffic_api="gateway-api", service_name=long))
