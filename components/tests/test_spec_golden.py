@@ -78,6 +78,7 @@ SERVICES: dict[str, dict[str, Any]] = {
         versions=[{"name": "v1", "image": "r/a:1"}, {"name": "v2", "image": "r/a:2"}],
         routes=[
             {"match": [{"uri_prefix": "/api/v2"}], "destinations": [{"version": "v2"}]},
+            {"match": [{"cookie_regex": "^(.*?;)?(user=jason)(;.*)?$"}], "destinations": [{"version": "v2"}]},
             {"destinations": [{"version": "v1", "weight": 80}, {"version": "v2", "weight": 20}], "timeout": "3s"},
         ],
         traffic_policy={"load_balancer": "RANDOM"},
