@@ -211,3 +211,23 @@ def test_an_object_larger_than_the_api_server_takes_is_mesh0303_with_its_size():
     }
     found = [f for f in uniqueness_findings(Inventory.of_manifests([big])) if f.code == "MESH0303"]
     assert [(f.object, f.message) for f in found] == [("ConfigMap/shop/big", "2.0 MiB")]
+
+
+def test_a_cel_rule_that_does_not_compile_is_skipped_and_the_next_ones_still_apply():
+    import celpy
+
+    from mesh.analysis.schema_rules import CelRule, _cel_rules
+
+    schema = {
+        "x-kubernetes-validations": [{"rule": "self.(("}, {"rule": "self.a > 0", "message": "a must be positive"}]
+    }
+    out: list[CelRule] = []
+    skipped: list[str] = []
+    _cel_rules(schema, (), celpy.Environment(), out, skipped)
+    assert skipped == ["self.(("]
+    assert [(r.rule, r.message) for r in out] == [("self.a > 0", "a must be positive")]
+
+
+def test_a_manifest_without_metadata_is_named_by_its_position():
+    unnamed = Inventory.of_manifests([{"apiVersion": "v1", "kind": "ConfigMap"}])
+    assert [r.name for r in unnamed.resources] == ["0"]

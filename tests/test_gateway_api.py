@@ -172,6 +172,12 @@ def test_routes_in_gateway_api_precedence_order_or_disjoint_are_accepted():
         {"match": [{"uri_prefix": "/api/v2"}], "destinations": [{"version": "v2"}]},
     ]
     plan_environment(load(values))
+    # The same exact header on both: not disjoint, so the more specific later route is refused.
+    values["services"][1]["routes"][:2] = [
+        {"match": [{"headers": {"x-team": {"exact": "a"}}}], "destinations": [{"version": "v1"}]},
+        {"match": [{"uri_prefix": "/api", "headers": {"x-team": {"exact": "a"}}}], "destinations": [{"version": "v2"}]},
+    ]
+    assert "would be tried before routes[0]" in problems(values)["service-mesh:services[1].routes[1].match[0]"]
     # Disjoint by an exact header both name, with different values.
     values["services"][1]["routes"][:2] = [
         {"match": [{"headers": {"x-team": {"exact": "a"}}}], "destinations": [{"version": "v1"}]},

@@ -747,3 +747,21 @@ def test_a_version_s_service_name_derives_from_the_service_name_not_the_componen
     long = "a" * 62  # "<service_name>-v1" is 65 characters: too long for a Service
     with pytest.raises(ArgsError, match=r"args\.versions\[0\]\.name"):
         mesh_service_spec("r", service_args(traffic_api="gateway-api", service_name=long))
+
+
+def test_what_ambient_pods_cannot_have_is_refused_with_the_reason():
+    from conftest import service_args
+
+    from istio_mesh import ArgsError
+    from istio_mesh.service_spec import mesh_service_spec
+
+    with pytest.raises(ArgsError) as err:
+        mesh_service_spec(
+            "r",
+            service_args(
+                data_plane="ambient", proxy={"cpu_request": "50m"}, egress_hosts=["shop/a.shop.svc.cluster.local"]
+            ),
+        )
+    messages = {p.path: p.message for p in err.value.problems}
+    assert messages["args.proxy"] == "ambient pods have no sidecar to size or configure; drop `proxy`"
+    assert messages["args.egress_hosts"].startswith("a Sidecar resource has no effect in ambient (Istio's IST0167)")
