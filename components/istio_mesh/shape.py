@@ -90,7 +90,12 @@ def _type_name(typ: Any) -> str:
     origin = get_origin(typ)
     if origin is list:
         item = get_args(typ)[0]
-        return "a list of objects" if is_typeddict(item) else f"a list of {_type_name(item)}"
+        if is_typeddict(item):
+            return "a list of objects"
+        name = _type_name(item)
+        if name.startswith("a ") and name.endswith(" resource"):
+            return f"a list of {name[2:]}s"  # "a list of Release resources"
+        return f"a list of {name}"
     if origin is dict:
         return f"a map of {_type_name(get_args(typ)[1])}"
     if is_typeddict(typ):

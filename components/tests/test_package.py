@@ -179,6 +179,15 @@ def test_a_service_ordered_after_a_list_of_release_references_in_python(dependen
 
 def test_a_reference_of_the_wrong_kind_is_refused_at_its_key():
     from istio_mesh import ArgsError, MeshService
+    from istio_mesh.service_spec import mesh_service_spec
+
+    base = {"namespace": "shop", "versions": [{"name": "v1", "image": "a:1"}], "ports": [{"port": 9080}]}
+    with pytest.raises(
+        ArgsError, match=r"args.control_plane_ready: expected a list of Release resources, got 'istiod'"
+    ):
+        mesh_service_spec("review", {**base, "control_plane_ready": "istiod"})  # type: ignore[typeddict-item]
+    with pytest.raises(ArgsError, match=r"args.control_plane_ready\[0\]: expected a Release resource, got 'istiod'"):
+        mesh_service_spec("review", {**base, "control_plane_ready": ["istiod"]})  # type: ignore[list-item]
 
     with pytest.raises(ArgsError, match=r"args.namespace_resource: expected a Namespace resource, got 'shop'"):
         MeshService(
