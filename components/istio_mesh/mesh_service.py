@@ -71,12 +71,12 @@ class MeshService(pulumi.ComponentResource):
         # new value; the old Secret goes once they have. A fixed name would be replaced
         # delete-before-replace, and running pods would keep the old value.
         secret_names: dict[str, pulumi.Output[str]] = {}
+        env_secret = env_secret_name(spec.name)
         for manifest in [*spec.workloads, *spec.istio]:
-            if manifest["kind"] == "Secret" and manifest["metadata"]["name"] == env_secret_name(spec.name):
+            if manifest["kind"] == "Secret" and manifest["metadata"]["name"] == env_secret:
                 secret = register(name, manifest, child_opts, auto_name=True)
-                base = env_secret_name(spec.name)
                 metadata = cast(k8s.core.v1.Secret, secret).metadata
-                secret_names[base] = metadata.apply(functools.partial(_name_of, base=base))
+                secret_names[env_secret] = metadata.apply(functools.partial(_name_of, base=env_secret))
                 self.children.append(secret)
             elif secret_names and manifest["kind"] == "Deployment":
                 self.children.append(register(name, with_secret_refs(manifest, secret_names), child_opts))
